@@ -1,0 +1,20 @@
+import { defaultServerConditions } from "vite";
+import { defineConfig } from "vitest/config";
+
+// Workspace packages resolve to their TypeScript source, so tests pass with every dist/ deleted.
+// Since Vite 6 configured conditions replace the defaults, and Vitest's node env uses the SSR resolver.
+const conditions = ["@mm/source", ...defaultServerConditions];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
+  test: {
+    include: ["test/**/*.test.ts"],
+    benchmark: { include: ["bench/**/*.bench.ts"] },
+    restoreMocks: true,
+    testTimeout: 60_000,
+    // .ci/run sums these per-package reports into its "N passed, N failed" line.
+    reporters: ["default", "json"],
+    outputFile: { json: ".test-report.json" },
+  },
+});
