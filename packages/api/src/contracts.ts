@@ -125,6 +125,11 @@ export interface ReportableFreeArea {
   /** list_rotate_to_front(&page->lru, list): make pfn the head of its list, keeping the cycle order. */
   rotateToFront(zone: number, order: Order, mt: Migratetype, pfn: Pfn): void;
   isReported(pfn: Pfn): boolean;
+  /**
+   * PageBuddy(page) ? buddy_order(page) : -1 — page_reporting_drain's "did the block stay unmerged"
+   * test after the put back. Optional so older implementations still type-check.
+   */
+  buddyOrder?(pfn: Pfn): Order;
   /** __SetPageReported on a free block head (the caller put it back first). */
   setReported(pfn: Pfn): void;
   /** __isolate_free_page: take a free block off its list if the min-watermark check allows. */
