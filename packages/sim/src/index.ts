@@ -1,1 +1,37 @@
-export {};
+/**
+ * @mm/sim: the simulated kernel environment around the memory manager — clock and timers,
+ * tasks with shadow call stacks, kallsyms-like symbols, a seeded PRNG and workloads.
+ */
+export { EventQueue, createEventQueue, type EventFn } from "./event-queue.js";
+export { DelayedWork, createDelayedWork, type DelayedWorkOptions } from "./delayed-work.js";
+export {
+  SimTask,
+  Tasks,
+  createTasks,
+  truncateComm,
+  TASK_COMM_LEN,
+  PID_MAX_DEFAULT,
+  RESERVED_PIDS,
+  DEFAULT_STACK_CAPACITY,
+  type SpawnOptions,
+  type TasksOptions,
+  type TaskSlot,
+} from "./tasks.js";
+export {
+  Symbols,
+  createSymbols,
+  parseFrame,
+  formatFrame,
+  syntheticFrame,
+  type ParsedFrame,
+} from "./symbols.js";
+export {
+  Prng,
+  createPrng,
+  seedToKey,
+  splitmix64,
+  WeightedSampler,
+  ZipfSampler,
+  type Seed,
+} from "./prng.js";
+export { Sim, createSim, withFrames, checkSimInvariants, type SimOptions, type Frames } from "./sim.js";
