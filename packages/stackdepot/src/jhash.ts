@@ -1,0 +1,94 @@
+/**
+ * Bob Jenkins' lookup3 word hash as the kernel's include/linux/jhash.h `jhash2()` spells it,
+ * and the frame-array variant stackdepot uses (lib/stackdepot.c `hash_stack()`).
+ */
+
+/** JHASH_INITVAL: an arbitrary value, the golden-ratio-ish constant of lookup3. */
+export const JHASH_INITVAL = 0xdeadbeef;
+/** STACK_HASH_SEED: the seed every stackdepot version passes to jhash2. */
+export const STACK_HASH_SEED = 0x9747b28c;
+
+/**
+ * `jhash2(k, length, initval)`: hash `length` 32-bit words of `k` starting at `offset`.
+ * All arithmetic is mod 2^32 (`| 0`), the result is unsigned.
+ * @see include/linux/jhash.h jhash2, __jhash_mix, __jhash_final
+ */
+export function jhash2(k: Uint32Array, offset: number, length: number, initval: number): number {
+  let a = (JHASH_INITVAL + ((length << 2) | 0) + initval) | 0;
+  let b = a;
+  let c = a;
+  let i = offset;
+  let len = length;
+  while (len > 3) {
+    a = (a + k[i]) | 0;
+    b = (b + k[i + 1]) | 0;
+    c = (c + k[i + 2]) | 0;
+    // __jhash_mix
+    a = (a - c) | 0; a ^= (c << 4) | (c >>> 28); c = (c + b) | 0;
+    b = (b - a) | 0; b ^= (a << 6) | (a >>> 26); a = (a + c) | 0;
+    c = (c - b) | 0; c ^= (b << 8) | (b >>> 24); b = (b + a) | 0;
+    a = (a - c) | 0; a ^= (c << 16) | (c >>> 16); c = (c + b) | 0;
+    b = (b - a) | 0; b ^= (a << 19) | (a >>> 13); a = (a + c) | 0;
+    c = (c - b) | 0; c ^= (b << 4) | (b >>> 28); b = (b + a) | 0;
+    len -= 3;
+    i += 3;
+  }
+  // The kernel's switch falls through 3 -> 2 -> 1 -> final; length 0 returns c unmixed.
+  if (len === 0) return c >>> 0;
+  if (len === 3) c = (c + k[i + 2]) | 0;
+  if (len >= 2) b = (b + k[i + 1]) | 0;
+  a = (a + k[i]) | 0;
+  return jhashFinal(a, b, c);
+}
+
+/** __jhash_final(a, b, c), returning c. */
+function jhashFinal(a: number, b: number, c: number): number {
+  c ^= b; c = (c - ((b << 14) | (b >>> 18))) | 0;
+  a ^= c; a = (a - ((c << 11) | (c >>> 21))) | 0;
+  b ^= a; b = (b - ((a << 25) | (a >>> 7))) | 0;
+  c ^= b; c = (c - ((b << 16) | (b >>> 16))) | 0;
+  a ^= c; a = (a - ((c << 4) | (c >>> 28))) | 0;
+  b ^= a; b = (b - ((a << 14) | (a >>> 18))) | 0;
+  c ^= b; c = (c - ((b << 24) | (b >>> 8))) | 0;
+  return c >>> 0;
+}
+
+/**
+ * stackdepot's `hash_stack(entries, n)`: jhash2 over the `unsigned long entries[n]` array viewed
+ * as 2n 32-bit words, seed 0x9747b28c. Our frames are u32 symbol ids standing for 64-bit return
+ * addresses whose upper word is 0, so word 2i is frames[i] and word 2i+1 is 0 (little-endian).
+ * Equal to `jhash2(expand(frames), 0, 2n, seed)` without materialising the expansion.
+ */
+export function hashFrames(frames: Uint32Array, n: number, seed: number = STACK_HASH_SEED): number {
+  const words = n << 1;
+  let a = (JHASH_INITVAL + ((words << 2) | 0) + seed) | 0;
+  let b = a;
+  let c = a;
+  let w = 0; // index of the next virtual word
+  let len = words;
+  while (len > 3) {
+    if ((w & 1) === 0) {
+      // words w, w+1, w+2 = frame, 0, frame
+      const f = w >>> 1;
+      a = (a + frames[f]) | 0;
+      c = (c + frames[f + 1]) | 0;
+    } else {
+      // words w, w+1, w+2 = 0, frame, 0
+      b = (b + frames[(w + 1) >>> 1]) | 0;
+    }
+    a = (a - c) | 0; a ^= (c << 4) | (c >>> 28); c = (c + b) | 0;
+    b = (b - a) | 0; b ^= (a << 6) | (a >>> 26); a = (a + c) | 0;
+    c = (c - b) | 0; c ^= (b << 8) | (b >>> 24); b = (b + a) | 0;
+    a = (a - c) | 0; a ^= (c << 16) | (c >>> 16); c = (c + b) | 0;
+    b = (b - a) | 0; b ^= (a << 19) | (a >>> 13); a = (a + c) | 0;
+    c = (c - b) | 0; c ^= (b << 4) | (b >>> 28); b = (b + a) | 0;
+    len -= 3;
+    w += 3;
+  }
+  if (len === 0) return c >>> 0;
+  // Tail words w .. w+len-1; even positions hold frames.
+  if (len === 3 && ((w + 2) & 1) === 0) c = (c + frames[(w + 2) >>> 1]) | 0;
+  if (len >= 2 && ((w + 1) & 1) === 0) b = (b + frames[(w + 1) >>> 1]) | 0;
+  if ((w & 1) === 0) a = (a + frames[w >>> 1]) | 0;
+  return jhashFinal(a, b, c);
+}
