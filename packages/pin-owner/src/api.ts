@@ -4,12 +4,13 @@
  * the sinks its events go to, and the "trace every unref" alternative the review proposed.
  */
 import type { AllocHooks, Clock, MigrateReason, Pfn, SymbolTable, TaskContext } from "@mm/api";
+import { PAGE_EXT_PIN_OWNER } from "@mm/page-ext";
 
 /**
  * The page_ext flag bit. RFC v2 appended PAGE_EXT_PIN_OWNER after the 32-bit-only idle bits, so on
  * x86-64 it is bit 2 (@mm/page-ext's PAGE_EXT_PIN_OWNER); the review's name for it is TRACE_UNREF.
  */
-export const PAGE_EXT_TRACE_UNREF = 2;
+export const PAGE_EXT_TRACE_UNREF = PAGE_EXT_PIN_OWNER;
 
 // Event kinds (what a tracer hands to a sink). Numbers, not an enum (STYLE.md).
 /** report_page_pinners: migration of the page failed (or a caller armed it); carries reason and err. */

@@ -57,3 +57,4 @@ export {
 export { createTraceUnref, TraceUnref } from "./trace-unref.js";
 export { createTraceAll, TraceAll } from "./trace-all.js";
 export { failedPfns, findHolders, formatHolderReport, type HolderReport, type RefEvent } from "./holders.js";
+export { flagsWordOf, registerTraceUnrefClient, type TraceUnrefClientOptions } from "./page-ext-client.js";

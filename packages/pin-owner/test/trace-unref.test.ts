@@ -242,3 +242,37 @@ describe("page_pinner sink", () => {
     expect(Array.from(sink.snapshot().kind)).toEqual([EV_FAIL, EV_PUT, EV_FREE]);
   });
 });
+
+describe("page_ext accounting", () => {
+  it("costs the shared flags word only: 8 bytes a page, nothing more if page_owner already has it", async () => {
+    const { createPageExt } = await import("@mm/page-ext");
+    const { registerTraceUnrefClient, flagsWordOf } = await import("../src/index.js");
+    const ranges = [{ startPfn: 0, endPfn: 1 << 20 }]; // 4 GiB
+    const alone = createPageExt({ ranges });
+    const c = registerTraceUnrefClient(alone, { enabled: true });
+    alone.init();
+    expect(alone.entrySize).toBe(8);
+    expect(alone.totalUsage).toBe(8388608); // "8 bytes per 4KB page, 0.2 % of RAM"
+    expect(flagsWordOf(c).words.length).toBe(1 << 20);
+
+    const withOwner = createPageExt({ ranges });
+    withOwner.register({ name: "page_owner", size: 64, needSharedFlags: true, fields: {}, need: () => true });
+    registerTraceUnrefClient(withOwner, { enabled: true });
+    withOwner.init();
+    const ownerOnly = createPageExt({ ranges });
+    ownerOnly.register({ name: "page_owner", size: 64, needSharedFlags: true, fields: {}, need: () => true });
+    ownerOnly.init();
+    expect(withOwner.totalUsage - ownerOnly.totalUsage).toBe(0);
+
+    const off = createPageExt({ ranges });
+    const d = registerTraceUnrefClient(off, { enabled: false });
+    off.init();
+    expect(off.totalUsage).toBe(0);
+    expect(() => flagsWordOf(d)).toThrow(/BAD_STATE/);
+
+    const pinner = createPageExt({ ranges });
+    registerTraceUnrefClient(pinner, { enabled: true, payloadBytes: 24 });
+    pinner.init();
+    expect(pinner.entrySize).toBe(32);
+  });
+});
