@@ -3,7 +3,7 @@
  * unref (Minchan Kim's "page pin owner" RFC v2, renamed trace-unref in David Hildenbrand's review),
  * the sinks its events go to, and the "trace every unref" alternative the review proposed.
  */
-import type { AllocHooks, Clock, MigrateReason, Pfn, SymbolTable, TaskContext } from "@mm/api";
+import type { AllocHooks, Clock, Gfp, MigrateReason, Pfn, SymbolTable, TaskContext } from "@mm/api";
 import { PAGE_EXT_PIN_OWNER } from "@mm/page-ext";
 
 /**
@@ -173,12 +173,12 @@ export interface PageStateReader {
   pageZone(pfn: Pfn): number;
 }
 
-/** stack_depot_save / stack_depot_fetch, as far as this package needs them. */
+/** stack_depot_save / stack_depot_fetch as far as this package needs them (@mm/stackdepot fits). */
 export interface StackStore {
-  /** Save frames[0..n) (innermost first); returns a non-zero handle, or 0 on failure. */
-  save(frames: Uint32Array, n: number): number;
-  /** The frames of a handle, innermost first. */
-  fetch(handle: number): ArrayLike<number>;
+  /** Save frames[0..n) (innermost first) allocating with `gfp`; a non-zero handle, or 0 on failure. */
+  save(frames: Uint32Array, n: number, gfp: Gfp): number;
+  /** The frames of a handle, innermost first (empty for 0). */
+  fetchFrames(handle: number): ArrayLike<number>;
 }
 
 /** Subscribe hooks to the allocator (e.g. buddy's addHooks); returns the unsubscribe function. */

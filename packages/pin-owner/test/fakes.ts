@@ -65,7 +65,7 @@ export class FakeDepot implements StackStore {
   private readonly stacks: Uint32Array[] = [new Uint32Array(0)];
   saves = 0;
   onSave: (() => void) | null = null;
-  save(frames: Uint32Array, n: number): number {
+  save(frames: Uint32Array, n: number, _gfp: number): number {
     this.saves++;
     this.onSave?.();
     const s = frames.slice(0, n);
@@ -78,7 +78,7 @@ export class FakeDepot implements StackStore {
     }
     return h;
   }
-  fetch(handle: number): ArrayLike<number> {
+  fetchFrames(handle: number): ArrayLike<number> {
     return this.stacks[handle] ?? new Uint32Array(0);
   }
 }
@@ -164,7 +164,7 @@ export function renderCtx(
 ): RenderContext {
   return {
     symbols: w.symbols,
-    fetchStack: (h) => w.depot.fetch(h),
+    fetchStack: (h) => w.depot.fetchFrames(h),
     comm: (pid) => tracer.comm(pid),
     reasonNames: tracer.reasonNames,
   };

@@ -61,7 +61,7 @@ function scenario(traceGets: boolean, sink: EventSink, noisePuts = 0, all = fals
 }
 
 function names(w: ReturnType<typeof world>, handle: number): string[] {
-  return Array.from(w.depot.fetch(handle), (f) => w.symbols.symbolize(f));
+  return Array.from(w.depot.fetchFrames(handle), (f) => w.symbols.symbolize(f));
 }
 
 describe("findHolders", () => {

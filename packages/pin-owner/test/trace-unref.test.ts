@@ -106,7 +106,7 @@ describe("trace-unref lifecycle", () => {
     w.machine.put(9);
     const list = sink.snapshot();
     expect(list.pid[1]).toBe(501);
-    expect(Array.from(w.depot.fetch(list.handle[1]), (f) => w.symbols.symbolize(f))).toEqual([
+    expect(Array.from(w.depot.fetchFrames(list.handle[1]), (f) => w.symbols.symbolize(f))).toEqual([
       "put_page+0x2c/0x60",
       "mydrv_unmap_buf+0x44/0x90 [mydrv]",
     ]);
@@ -274,5 +274,24 @@ describe("page_ext accounting", () => {
     registerTraceUnrefClient(pinner, { enabled: true, payloadBytes: 24 });
     pinner.init();
     expect(pinner.entrySize).toBe(32);
+  });
+});
+
+describe("with @mm/stackdepot", () => {
+  it("stores the put's stack as a real depot handle", async () => {
+    const { createStackDepot } = await import("@mm/stackdepot");
+    const depot = createStackDepot();
+    const w = world(16);
+    const sink = ftraceRing({ bufferSizeKb: 8 });
+    const t = createTraceUnref({ tasks: w.tasks, clock: w.clock, pages: w.machine, depot, sink, flags: { words: w.words } });
+    t.attach(w.machine.subscribe);
+    w.machine.alloc(1);
+    w.machine.get(1);
+    w.machine.migrateFail(1, MR_CONTIG_RANGE, -11);
+    w.tasks.run(new FakeTask(9, "mydrvd"), ["put_page+0x2c/0x60", "mydrv_unmap_buf+0x44/0x90 [mydrv]"]);
+    w.machine.put(1);
+    const h = sink.snapshot().handle[1];
+    expect(h).not.toBe(0);
+    expect(Array.from(depot.fetchFrames(h), (f) => w.symbols.symbolize(f))).toEqual(["put_page+0x2c/0x60", "mydrv_unmap_buf+0x44/0x90 [mydrv]"]);
   });
 });

@@ -2,8 +2,11 @@
  * What both tracing policies share: filling the one scratch event from struct page and `current`,
  * capturing the stack (guarded against re-entry from the depot), and the counters.
  */
-import { type Clock, MIGRATE_REASON_NAMES, MmError, TASK_IN_TRACE_UNREF, type TaskContext } from "@mm/api";
+import { __GFP_NOWARN, type Clock, GFP_NOWAIT, MIGRATE_REASON_NAMES, MmError, TASK_IN_TRACE_UNREF, type TaskContext } from "@mm/api";
 import { type EventKind, type EventSink, newTraceEvent, type PageStateReader, type StackStore, type TraceEvent, type TracerCommonOptions } from "../api.js";
+
+/** The put path cannot sleep: page_pinner saves its stacks with GFP_NOWAIT | __GFP_NOWARN. */
+const STACK_GFP = GFP_NOWAIT | __GFP_NOWARN;
 
 export class TracerBase {
   protected readonly tasks: TaskContext;
@@ -80,7 +83,7 @@ export class TracerBase {
       } else {
         task.flags |= TASK_IN_TRACE_UNREF;
         try {
-          ev.handle = this.depot.save(task.stack, depth) >>> 0;
+          ev.handle = this.depot.save(task.stack, depth, STACK_GFP) >>> 0;
         } finally {
           task.flags &= ~TASK_IN_TRACE_UNREF;
         }
