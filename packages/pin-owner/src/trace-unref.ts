@@ -40,9 +40,9 @@ export class TraceUnref extends TracerBase {
   private unsubscribeHot: (() => void) | null = null;
   private unsubscribeCold: (() => void) | null = null;
 
-  /** migrate_pages' failure path: always subscribed (cold). */
+  /** migrate_pages' failure path and the free path: always subscribed (free returns at once when nothing is armed). */
   readonly coldHooks: AllocHooks;
-  /** get/put/free: subscribed while the static key is on. */
+  /** get/put: subscribed while the static key is on. */
   readonly hotHooks: AllocHooks;
 
   constructor(options: TraceUnrefOptions) {
@@ -59,11 +59,13 @@ export class TraceUnref extends TracerBase {
       if (!this.reasons.includes(r)) throw new MmError("BAD_CONFIG", `unknown migrate reason ${JSON.stringify(r)} in filter`);
     }
     this.allow = this.buildAllow();
-    this.coldHooks = { migrateFail: (pfn, reason, err) => this.migrateFail(pfn, reason, err) };
-    const hot: AllocHooks = {
-      put: (pfn, count) => this.put(pfn, count),
+    // The key flips off inside freePrepare (the last armed page is freed); keeping freePrepare in
+    // the cold set means we never unsubscribe from the hook array that is being walked.
+    this.coldHooks = {
+      migrateFail: (pfn, reason, err) => this.migrateFail(pfn, reason, err),
       freePrepare: (pfn, order) => this.freePrepare(pfn, order),
     };
+    const hot: AllocHooks = { put: (pfn, count) => this.put(pfn, count) };
     if (this.traceGets) hot.get = (pfn, count) => this.get(pfn, count);
     this.hotHooks = hot;
   }
@@ -81,8 +83,10 @@ export class TraceUnref extends TracerBase {
   }
 
   /**
-   * Subscribe to an allocator. With the dynamic key, get/put/free hooks are attached only while a
-   * page is armed, so a machine with nothing armed pays nothing on its put path.
+   * Subscribe to an allocator. With the dynamic key, the get/put hooks are attached only while a
+   * page is armed, so a machine with nothing armed pays nothing on its put path. The key is
+   * switched off from inside the free hook, so the allocator must tolerate unsubscribing from
+   * another hook array during a hook call.
    * @returns a function that unsubscribes everything.
    * @throws MmError BAD_STATE when already attached.
    */
@@ -99,7 +103,7 @@ export class TraceUnref extends TracerBase {
     };
   }
 
-  /** Whether the put/get/free hooks are subscribed now (the static key). */
+  /** Whether the put/get hooks are subscribed now (the static key). */
   get keyOn(): boolean {
     return this.unsubscribeHot !== null;
   }
@@ -118,6 +122,7 @@ export class TraceUnref extends TracerBase {
 
   /** free_pages_prepare(): the page is finally freed; disarm every armed page of the block. */
   freePrepare(pfn: Pfn, order: Order): void {
+    if (this.armedNow === 0) return;
     const words = this.words;
     const end = Math.min(pfn + (1 << order), words.length);
     for (let p = pfn; p < end; p++) {

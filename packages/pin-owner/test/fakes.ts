@@ -84,9 +84,9 @@ export class FakeDepot implements StackStore {
 }
 
 /**
- * Pages with refcounts and the struct page fields the tracer reads; calls hooks like the allocator
- * (get after the increment, put after the decrement, freePrepare when the count reaches 0).
- * The hook list is copy-on-write, so unsubscribing inside a hook is safe.
+ * Pages with refcounts and the struct page fields the tracer reads; calls hooks like @mm/buddy
+ * (get after the increment, put after the decrement, freePrepare when the count reaches 0), with
+ * one array per hook method walked in a plain loop and spliced in place on unsubscribe, as buddy does.
  */
 export class FakeMachine implements PageStateReader {
   readonly count: Int32Array;
@@ -95,7 +95,10 @@ export class FakeMachine implements PageStateReader {
   readonly mapping: Uint32Array;
   readonly mt: Uint8Array;
   readonly zone: Uint8Array;
-  hooks: readonly AllocHooks[] = [];
+  readonly getFns: ((pfn: number, count: number) => void)[] = [];
+  readonly putFns: ((pfn: number, count: number) => void)[] = [];
+  readonly freeFns: ((pfn: number, order: number) => void)[] = [];
+  readonly failFns: ((pfn: number, reason: number, err: number) => void)[] = [];
   constructor(readonly nrPages: number) {
     this.count = new Int32Array(nrPages);
     this.flags = new Uint32Array(nrPages);
@@ -104,10 +107,27 @@ export class FakeMachine implements PageStateReader {
     this.mt = new Uint8Array(nrPages).fill(1);
     this.zone = new Uint8Array(nrPages).fill(2);
   }
+  /** Subscriptions alive (one per addHooks call not yet undone). */
+  subscriptions = 0;
   subscribe = (h: AllocHooks): (() => void) => {
-    this.hooks = [...this.hooks, h];
+    const added: [unknown[], unknown][] = [];
+    const add = <F>(arr: F[], fn: F | undefined): void => {
+      if (fn === undefined) return;
+      const b = (fn as (...a: unknown[]) => void).bind(h) as F;
+      arr.push(b);
+      added.push([arr, b]);
+    };
+    add(this.getFns, h.get);
+    add(this.putFns, h.put);
+    add(this.freeFns, h.freePrepare);
+    add(this.failFns, h.migrateFail);
+    this.subscriptions++;
+    let done = false;
     return () => {
-      this.hooks = this.hooks.filter((x) => x !== h);
+      if (done) return;
+      done = true;
+      this.subscriptions--;
+      for (const [arr, b] of added) arr.splice(arr.indexOf(b), 1);
     };
   };
   alloc(pfn: number): void {
@@ -116,15 +136,22 @@ export class FakeMachine implements PageStateReader {
   }
   get(pfn: number): void {
     const c = ++this.count[pfn];
-    for (const h of this.hooks) h.get?.(pfn, c);
+    const fns = this.getFns;
+    for (let i = 0; i < fns.length; i++) fns[i](pfn, c);
   }
   put(pfn: number): void {
     const c = --this.count[pfn];
-    for (const h of this.hooks) h.put?.(pfn, c);
-    if (c === 0) for (const h of this.hooks) h.freePrepare?.(pfn, 0);
+    const fns = this.putFns;
+    for (let i = 0; i < fns.length; i++) fns[i](pfn, c);
+    if (c === 0) this.freePrepare(pfn, 0);
+  }
+  freePrepare(pfn: number, order: number): void {
+    const fns = this.freeFns;
+    for (let i = 0; i < fns.length; i++) fns[i](pfn, order);
   }
   migrateFail(pfn: number, reason: number, err: number): void {
-    for (const h of this.hooks) h.migrateFail?.(pfn, reason, err);
+    const fns = this.failFns;
+    for (let i = 0; i < fns.length; i++) fns[i](pfn, reason, err);
   }
   pageFlags(pfn: number): number {
     return this.flags[pfn];

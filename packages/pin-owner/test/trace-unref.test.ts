@@ -58,6 +58,7 @@ describe("trace-unref lifecycle", () => {
     step();
     expect(t.isArmed(10)).toBe(false);
     expect(t.keyOn).toBe(false);
+    expect(m.putFns.length).toBe(0);
     const list = sink.snapshot();
     expect(Array.from(list.kind)).toEqual([EV_FAIL, EV_PUT, EV_PUT, EV_PUT]);
     expect(Array.from(list.count)).toEqual([3, 2, 1, 0]);
@@ -92,7 +93,7 @@ describe("trace-unref lifecycle", () => {
     w.machine.alloc(1);
     w.machine.put(1);
     expect(t.stats().puts).toBe(1);
-    expect(w.machine.hooks.length).toBe(2);
+    expect(w.machine.subscriptions).toBe(2); // cold (migrateFail, free) and hot (put)
   });
 
   it("records the stack of the put and the task, and prints it in the trace", () => {
@@ -203,7 +204,7 @@ describe("arming by any caller", () => {
     t.arm(16, MR_MEMORY_FAILURE);
     t.arm(17, MR_MEMORY_FAILURE);
     w.machine.count[17] = 0;
-    for (const h of w.machine.hooks) h.freePrepare?.(16, 2);
+    w.machine.freePrepare(16, 2);
     w.machine.count[16] = 0;
     expect(t.armed).toBe(0);
     step();
@@ -293,5 +294,33 @@ describe("with @mm/stackdepot", () => {
     const h = sink.snapshot().handle[1];
     expect(h).not.toBe(0);
     expect(Array.from(depot.fetchFrames(h), (f) => w.symbols.symbolize(f))).toEqual(["put_page+0x2c/0x60", "mydrv_unmap_buf+0x44/0x90 [mydrv]"]);
+  });
+});
+
+describe("hook subscription", () => {
+  it("switches the key off inside the free hook without hiding the free from a later subscriber", () => {
+    const { w, t } = setup();
+    const seen: number[] = [];
+    w.machine.subscribe({ freePrepare: (pfn) => seen.push(pfn), put: () => {} });
+    w.machine.alloc(4);
+    w.machine.migrateFail(4, MR_CONTIG_RANGE, -11);
+    expect(t.keyOn).toBe(true);
+    expect(w.machine.putFns.length).toBe(2);
+    w.machine.put(4);
+    expect(t.keyOn).toBe(false);
+    expect(seen).toEqual([4]);
+    expect(w.machine.putFns.length).toBe(1);
+  });
+
+  it("refuses to attach twice and detaches everything", () => {
+    const w = world(8);
+    const t = createTraceUnref({ tasks: w.tasks, clock: w.clock, pages: w.machine, depot: w.depot, sink: ftraceRing({ bufferSizeKb: 8 }), flags: { words: w.words } });
+    const off = t.attach(w.machine.subscribe);
+    expect(() => t.attach(w.machine.subscribe)).toThrow(/BAD_STATE/);
+    w.machine.alloc(1);
+    t.arm(1, MR_MEMORY_FAILURE);
+    off();
+    expect(w.machine.subscriptions).toBe(0);
+    expect(t.keyOn).toBe(false);
   });
 });
