@@ -28,18 +28,18 @@ export type FieldSpecs = Readonly<Record<string, FieldSpec>>;
 
 /** The typed array a field kind maps to. */
 export type FieldArray<K extends FieldKind> = K extends "u8"
-  ? Uint8Array
+  ? Uint8Array<ArrayBuffer>
   : K extends "i8"
-    ? Int8Array
+    ? Int8Array<ArrayBuffer>
     : K extends "u16"
-      ? Uint16Array
+      ? Uint16Array<ArrayBuffer>
       : K extends "i16"
-        ? Int16Array
+        ? Int16Array<ArrayBuffer>
         : K extends "u32"
-          ? Uint32Array
+          ? Uint32Array<ArrayBuffer>
           : K extends "i32"
-            ? Int32Array
-            : Float64Array;
+            ? Int32Array<ArrayBuffer>
+            : Float64Array<ArrayBuffer>;
 
 /** A client's storage: one typed array per declared field. */
 export type FieldArrays<F extends FieldSpecs> = { readonly [N in keyof F]: FieldArray<F[N]["kind"]> };
@@ -80,7 +80,7 @@ export interface PageExtClient<F extends FieldSpecs = FieldSpecs> {
    */
   readonly data: FieldArrays<F>;
   /** The shared flags word per pfn, or null when no needing client asked for it. */
-  readonly flags: Uint32Array | null;
+  readonly flags: Uint32Array<ArrayBuffer> | null;
 }
 
 /** A half-open pfn range of present memory. */
@@ -146,7 +146,7 @@ export interface PageExt {
   readonly totalUsage: number;
   readonly tables: readonly SectionTable[];
   /** The shared flags word per pfn, or null. */
-  readonly flags: Uint32Array | null;
+  readonly flags: Uint32Array<ArrayBuffer> | null;
   /** Pages covered by the arrays (a whole number of sections from pfn 0). */
   readonly nrPages: number;
   /** lookup_page_ext(page) != NULL. */

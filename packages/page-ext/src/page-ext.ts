@@ -49,7 +49,7 @@ export function presentSections(ranges: readonly PfnRange[]): number[] {
 class Client<F extends FieldSpecs> implements PageExtClient<F> {
   offset = -1;
   enabled = false;
-  flags: Uint32Array | null = null;
+  flags: Uint32Array<ArrayBuffer> | null = null;
   arrays: FieldArrays<F> | null = null;
   constructor(readonly ops: PageExtOps<F>) {}
   get name(): string {
@@ -77,7 +77,7 @@ class PageExtCore implements PageExt {
   entrySize = 0;
   totalUsage = 0;
   tables: SectionTable[] = [];
-  flags: Uint32Array | null = null;
+  flags: Uint32Array<ArrayBuffer> | null = null;
   /** sizeof(struct page_ext) as accounted: 8 with the flags word, else 0. */
   private flagsBytes = 0;
   readonly nrPages: number;
