@@ -68,7 +68,6 @@ function accountReport(ctx: PassContext, start: number, nents: number, ret: numb
 export function drain(ctx: PassContext, start: number, nents: number, reported: boolean): void {
   const { area, sgl } = ctx;
   const stats = ctx.counters;
-  const buddyOrder = area.buddyOrder;
   let pages = 0;
   // do { ... } while ((sg = sg_next(sg))): the end marker bounds the walk, not nents.
   for (let i = start; i >= 0; i = sgNext(sgl, i)) {
@@ -79,7 +78,7 @@ export function drain(ctx: PassContext, start: number, nents: number, reported: 
     pages += 2 ** order;
     if (!reported) continue;
     // "If page was not comingled with another page we can consider the result to be reported."
-    if (buddyOrder !== undefined && buddyOrder.call(area, pfn) === order) {
+    if (area.buddyOrder?.(pfn) === order) {
       area.setReported(pfn);
       stats.markedReported++;
     } else {

@@ -137,17 +137,17 @@ export function createVirtioBalloon(options: VirtioBalloonOptions): VirtioBalloo
       if (chain !== nents || nents < 1 || nents > vqSize) {
         throw new MmError("BAD_STATE", `report of ${nents} entries from ${start}, but the chain holds ${chain}`, { start, nents, chain });
       }
-      const call = reports++;
-      if (injectError !== null) {
-        const err = injectError(call);
-        if (err < 0) return err;
-      }
       let pages = 0;
       for (let i = start; i < start + nents; i++) {
         const pfn = sgl.pfn[i];
         const n = 2 ** sgl.order[i];
         if (pfn + n > nrPages) throw new MmError("PFN_OUT_OF_RANGE", `reported block ${pfn}+${n} beyond ${nrPages} pages`, { pfn });
         pages += n;
+      }
+      const call = reports++;
+      if (injectError !== null) {
+        const err = injectError(call);
+        if (err < 0) return err;
       }
       // All checks passed: discard on the host.
       for (let i = start; i < start + nents; i++) {
