@@ -35,3 +35,28 @@ export {
   type Seed,
 } from "./prng.js";
 export { Sim, createSim, withFrames, checkSimInvariants, type SimOptions, type Frames } from "./sim.js";
+export {
+  Workload,
+  WorkloadDriver,
+  createWorkload,
+  createWorkloadDriver,
+  recordWorkload,
+  sampleDist,
+  validateDist,
+  type Dist,
+  type WorkloadSite,
+  type WorkloadOptions,
+  type RefStream,
+  type Arrival,
+  type ResolvedSite,
+  type WorkloadTarget,
+  type DriverStats,
+  type DriverOptions,
+  type WorkloadEvent,
+} from "./workload.js";
+export {
+  bootPreset,
+  pageCachePreset,
+  type BootPresetOptions,
+  type PageCachePresetOptions,
+} from "./presets.js";
