@@ -113,14 +113,13 @@ export class FakeMachine implements PageStateReader {
     const added: [unknown[], unknown][] = [];
     const add = <F>(arr: F[], fn: F | undefined): void => {
       if (fn === undefined) return;
-      const b = (fn as (...a: unknown[]) => void).bind(h) as F;
-      arr.push(b);
-      added.push([arr, b]);
+      arr.push(fn);
+      added.push([arr, fn]);
     };
-    add(this.getFns, h.get);
-    add(this.putFns, h.put);
-    add(this.freeFns, h.freePrepare);
-    add(this.failFns, h.migrateFail);
+    add(this.getFns, h.get?.bind(h));
+    add(this.putFns, h.put?.bind(h));
+    add(this.freeFns, h.freePrepare?.bind(h));
+    add(this.failFns, h.migrateFail?.bind(h));
     this.subscriptions++;
     let done = false;
     return () => {
