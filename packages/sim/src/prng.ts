@@ -240,10 +240,7 @@ export function createPrng(seed: Seed): Prng {
   return new Prng(seed);
 }
 
-/**
- * O(1) sampling from fixed weights: Walker's alias method (Vose's construction). One `below(n)`
- * and one float per sample.
- */
+/** O(1) sampling from fixed weights: Walker's alias method (Vose's construction), one float per sample. */
 export class WeightedSampler {
   /** Number of outcomes. */
   readonly n: number;
@@ -291,10 +288,14 @@ export class WeightedSampler {
     }
   }
 
-  /** An index in [0, n) with probability proportional to its weight. */
+  /**
+   * An index in [0, n) with probability proportional to its weight. One 53-bit float: its
+   * integer part (times n) picks the column, the fraction decides column vs alias.
+   */
   sample(prng: Prng): number {
-    const i = prng.below(this.n);
-    return prng.nextFloat() < this.prob[i] ? i : this.alias[i];
+    const x = prng.nextFloat() * this.n;
+    const i = Math.floor(x);
+    return x - i < this.prob[i] ? i : this.alias[i];
   }
 }
 
