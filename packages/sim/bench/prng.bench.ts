@@ -1,10 +1,14 @@
 // PRNG throughput vs Math.random (which is not seedable, hence unusable in the model).
-import { bench, describe } from "vitest";
+import { afterAll, bench, describe } from "vitest";
 import { createPrng, WeightedSampler } from "@mm/sim";
 
 const p = createPrng(1);
 const N = 100_000;
+/** Consumes results so the draws cannot be optimised away. */
 let sink = 0;
+afterAll(() => {
+  if (Number.isNaN(sink)) throw new Error("unreachable");
+});
 
 describe(`${N} uniform draws`, () => {
   bench("xoshiro128** nextU32", () => {
