@@ -1,0 +1,52 @@
+/**
+ * page_owner's recursion guards (mm/page_owner.c save_stack()).
+ * - 2016 (v4.7, seed 000): capture first, then scan the trace for the caller's return address
+ *   appearing twice (check_recursive_alloc).
+ * - 2021 (v5.13, seed 002): a per-task bit, `current->in_page_owner`, tested before anything else.
+ */
+import { TASK_IN_PAGE_OWNER } from "@mm/api";
+import type { RecursionGuard, ShadowTask } from "./api.js";
+
+/**
+ * The 2016 stack scan. Finds a recursion only after the trace was captured, and only if both
+ * __set_page_owner frames fall inside the captured depth.
+ *
+ * When to use: modelling v4.7-v5.12 kernels. Gotcha: if capturing the trace itself allocates
+ * (ia64's unwinder, `onUnwind`), it never gets to scan and the recursion does not end.
+ */
+export function stackScanGuard(): RecursionGuard {
+  return {
+    name: "stack-scan",
+    enter: () => false,
+    scan(trace: Uint32Array, n: number, retIp: number): boolean {
+      let count = 0;
+      for (let i = 0; i < n; i++) if (trace[i] === retIp && ++count === 2) return true;
+      return false;
+    },
+    leave: () => {},
+  };
+}
+
+/**
+ * The 2021 per-task flag (`in_page_owner`, a 1-bit field after Andrew Morton's review): set around
+ * the capture and the depot save; any page_owner call that finds it set is a recursion.
+ *
+ * When to use: 5.13 and later (the default from 6.1). Costs one bit test per call.
+ */
+export function taskFlagGuard(): RecursionGuard {
+  return {
+    name: "task-flag",
+    enter(task: ShadowTask): boolean {
+      if ((task.flags & TASK_IN_PAGE_OWNER) !== 0) return true;
+      task.flags |= TASK_IN_PAGE_OWNER;
+      return false;
+    },
+    scan: () => false,
+    leave(task: ShadowTask): void {
+      task.flags &= ~TASK_IN_PAGE_OWNER;
+    },
+  };
+}
+
+/** The guard catalog, for configuration by name. */
+export const RecursionGuards = { stackScan: stackScanGuard, taskFlag: taskFlagGuard } as const;
