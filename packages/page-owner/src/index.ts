@@ -1,1 +1,2 @@
+export * from "./analyzer/index.js";
 export * from "./owner/index.js";

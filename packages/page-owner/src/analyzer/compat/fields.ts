@@ -1,0 +1,167 @@
+// page_owner_sort's field extraction (tools/mm/page_owner_sort.c: search_pattern, get_page_num,
+// get_pid, get_tgid, get_comm, get_ts_nsec, get_free_ts_nsec, get_allocator), byte for byte.
+//
+// The C tool compiles POSIX EREs with REG_EXTENDED|REG_NEWLINE and takes the first match in the
+// block. Translated to JS: `\s` is glibc's [[:space:]] in the C locale (JS `\s` would also match
+// U+00A0, a byte of latin1-decoded input), and `.` cannot cross a newline (JS `.` would also stop
+// at `\r`). For these patterns POSIX leftmost-longest and JS leftmost-greedy pick the same match.
+
+import { strtolInt, strtoullU64, U64_MINUS_ONE } from "../internal/libc.js";
+
+const S = "[ \\t\\n\\v\\f\\r]";
+/** `order\s*([0-9]*),` */
+const ORDER_RE = new RegExp(`order${S}*([0-9]*),`);
+/** `pid\s*([0-9]*),` */
+const PID_RE = new RegExp(`pid${S}*([0-9]*),`);
+/** `tgid\s*([0-9]*) ` */
+const TGID_RE = new RegExp(`tgid${S}*([0-9]*) `);
+/** `tgid\s*[0-9]*\s*\((.*)\),\s*ts\s*` */
+const COMM_RE = new RegExp(`tgid${S}*[0-9]*${S}*\\(([^\\n]*)\\),${S}*ts${S}*`);
+/** `ts\s*([0-9]*)\s*ns` (also the pattern 6.7+ strips from each block before grouping). */
+export const TS_RE = new RegExp(`ts${S}*([0-9]*)${S}*ns`);
+/** `free_ts\s*([0-9]*)\s*ns` (6.1 only). */
+const FREE_TS_RE = new RegExp(`free_ts${S}*([0-9]*)${S}*ns`);
+
+/** Allocator bits (enum ALLOCATOR_BIT). */
+export const ALLOCATOR_CMA = 1 << 1;
+export const ALLOCATOR_SLAB = 1 << 2;
+export const ALLOCATOR_VMALLOC = 1 << 3;
+export const ALLOCATOR_OTHERS = 1 << 4;
+
+/** Receives the `-d` messages (stderr); null when debug is off. */
+export type DebugSink = ((msg: string) => void) | null;
+
+/**
+ * search_pattern(): the first group of the first match, or null (the C buffer then stays all
+ * zeros, i.e. ""). `buf` is the C string the tool passes: the block text plus the "\n" of the
+ * blank line that ended it.
+ */
+function search(re: RegExp, buf: string, debug: DebugSink): string | null {
+  const m = re.exec(buf);
+  if (m === null) {
+    if (debug !== null) debug(`no matching pattern in ${buf}\n`);
+    return null;
+  }
+  return m[1];
+}
+
+/** get_page_num(): `1 << order`, or 0 when the order is missing, > 64 or unparsable. */
+export function getPageNum(buf: string, debug: DebugSink): number {
+  const s = search(ORDER_RE, buf, debug) ?? "";
+  const order = strtolInt(s);
+  if (order === null || order > 64) {
+    if (debug !== null) debug(`wrong order in follow buf:\n${buf}\n`);
+    return 0;
+  }
+  // C's `1 << order_val` on x86-64 masks the count to 5 bits and yields an int: so does JS.
+  return 1 << order;
+}
+
+/** get_pid(): the pid, or -1. */
+export function getPid(buf: string, debug: DebugSink): number {
+  const v = strtolInt(search(PID_RE, buf, debug) ?? "");
+  if (v === null) {
+    if (debug !== null) debug(`wrong/invalid pid in follow buf:\n${buf}\n`);
+    return -1;
+  }
+  return v;
+}
+
+/** get_tgid(): the tgid, or -1. */
+export function getTgid(buf: string, debug: DebugSink): number {
+  const v = strtolInt(search(TGID_RE, buf, debug) ?? "");
+  if (v === null) {
+    if (debug !== null) debug(`wrong/invalid tgid in follow buf:\n${buf}\n`);
+    return -1;
+  }
+  return v;
+}
+
+/**
+ * get_comm(): the text between `(` and the last `), ts` of the header line. The C tool copies it
+ * into a 16-byte buffer without a bound; kernel comms are at most 15 bytes so that never matters
+ * for real dumps, and for longer matches we keep the whole text instead of overflowing.
+ */
+export function getComm(buf: string, debug: DebugSink): string {
+  return search(COMM_RE, buf, debug) ?? "";
+}
+
+/** A u64 timestamp: a number up to 2^53, a bigint above. */
+export type U64 = number | bigint;
+
+/** get_ts_nsec(): the allocation timestamp, or (u64)-1. */
+export function getTsNsec(buf: string, debug: DebugSink): U64 {
+  const v = strtoullU64(search(TS_RE, buf, debug) ?? "");
+  if (v === null) {
+    if (debug !== null) debug(`wrong ts_nsec in follow buf:\n${buf}\n`);
+    return U64_MINUS_ONE;
+  }
+  return v;
+}
+
+/** get_free_ts_nsec() (6.1): the free timestamp, or (u64)-1 (always, for 6.7+ dumps). */
+export function getFreeTsNsec(buf: string, debug: DebugSink): U64 {
+  const v = strtoullU64(search(FREE_TS_RE, buf, debug) ?? "");
+  if (v === null) {
+    if (debug !== null) debug(`wrong free_ts_nsec in follow buf:\n${buf}\n`);
+    return U64_MINUS_ONE;
+  }
+  return v;
+}
+
+/**
+ * get_allocator(): CMA / SLAB from the block's PFN line (`migrate_info`, the last PFN line the
+ * reader saw, possibly a previous block's), VMALLOC when `__vmalloc_node_range` appears and
+ * `alloc_pages` occurs between the start of the line before it and that occurrence.
+ */
+export function getAllocator(buf: string, migrateInfo: string): number {
+  let allocator = 0;
+  if (migrateInfo.includes("CMA")) allocator |= ALLOCATOR_CMA;
+  if (migrateInfo.includes("slab")) allocator |= ALLOCATOR_SLAB;
+  const second = buf.indexOf("__vmalloc_node_range");
+  if (second !== -1) {
+    // C walks back to the '\n' before the occurrence, one more char, then to the previous '\n'.
+    // Walking off the start of the buffer is undefined there; we stop at the start.
+    let tmp = second;
+    while (tmp >= 0 && buf.charCodeAt(tmp) !== 10) tmp--;
+    tmp--;
+    while (tmp >= 0 && buf.charCodeAt(tmp) !== 10) tmp--;
+    const first = tmp + 1;
+    const hit = buf.indexOf("alloc_pages", first);
+    if (hit !== -1 && hit < second) allocator |= ALLOCATOR_VMALLOC;
+  }
+  if (allocator === 0) allocator = ALLOCATOR_OTHERS;
+  return allocator;
+}
+
+/** print_allocator(): `allocated by ` then each class with a trailing space. */
+export function formatAllocator(allocator: number): string {
+  let s = "allocated by ";
+  if (allocator & ALLOCATOR_CMA) s += "CMA ";
+  if (allocator & ALLOCATOR_SLAB) s += "SLAB ";
+  if (allocator & ALLOCATOR_VMALLOC) s += "VMALLOC ";
+  if (allocator & ALLOCATOR_OTHERS) s += "OTHERS ";
+  return s;
+}
+
+/** The allocator classes as names, for JSON output. */
+export function allocatorNames(allocator: number): string[] {
+  const out: string[] = [];
+  if (allocator & ALLOCATOR_CMA) out.push("CMA");
+  if (allocator & ALLOCATOR_SLAB) out.push("SLAB");
+  if (allocator & ALLOCATOR_VMALLOC) out.push("VMALLOC");
+  if (allocator & ALLOCATOR_OTHERS) out.push("OTHERS");
+  return out;
+}
+
+/**
+ * remove_pattern(&ts_nsec_pattern, txt) of the 6.7+ tool: deletes the digits of the first
+ * `ts … ns` match so that otherwise identical blocks compare equal (`ts  ns` remains).
+ */
+export function removeTsDigits(txt: string): string {
+  const m = TS_RE.exec(txt);
+  if (m === null || m[1].length === 0) return txt;
+  // The group starts after "ts" and the whitespace: locate it inside the match.
+  const start = m.index + m[0].indexOf(m[1], 2);
+  return txt.slice(0, start) + txt.slice(start + m[1].length);
+}

@@ -1,0 +1,107 @@
+// page_owner_sort's read_block(), as a push parser over latin1 chunks.
+//
+//   while (buf_end - curr > 1 && fgets(curr, buf_end - curr, fin)) {
+//       if (*curr == '\n') return curr - buf;          // blank line: block done
+//       if (!strncmp(curr, "PFN", 3)) { strcpy(ext_buf, curr); continue; }
+//       curr += strlen(curr);
+//   }
+//   return -1;                                         // EOF or buffer full: main() stops reading
+//
+// Consequences reproduced here: lines starting with "PFN" never enter the block text; the last
+// PFN line seen is kept across blocks (a block without one inherits the previous block's);
+// a block that does not fit in BUF_SIZE ends all reading; a final block without its blank line
+// is dropped; `\r\n` blank lines are not blank; a NUL byte cuts its line there and joins what
+// follows to the next line (fgets stores it, strlen stops at it).
+
+/** BUF_SIZE of page_owner_sort.c: 128 KiB per block. */
+export const BUF_SIZE = 128 * 1024;
+
+/**
+ * Called with each block's text (PFN lines removed, no trailing blank line) and the current
+ * ext_buf (the last PFN line read, with its newline, or ""). Return false to stop reading, as
+ * add_list() failing does.
+ */
+export type BlockSink = (content: string, ext: string) => boolean;
+
+/** Feeds bytes in, calls the sink once per block. */
+export class CompatBlockReader {
+  /** Unconsumed input: the start of a line whose end has not arrived yet. */
+  private pending = "";
+  /** Block text gathered from earlier chunks / before a removed PFN line. */
+  private block = "";
+  /** curr - buf: bytes of the block buffer in use. */
+  private used = 0;
+  /** ext_buf: persists across blocks, as in C. */
+  private ext = "";
+  private stopped = false;
+
+  constructor(private readonly sink: BlockSink) {}
+
+  /** True once reading has ended (buffer overflow or the sink said stop). */
+  get done(): boolean {
+    return this.stopped;
+  }
+
+  /** Feeds one chunk (a latin1 string: one char per byte). Returns false once reading stopped. */
+  push(chunk: string): boolean {
+    if (this.stopped) return false;
+    const s = this.pending.length === 0 ? chunk : this.pending + chunk;
+    const hasNul = s.indexOf("\0") !== -1;
+    let p = 0;
+    /** Start of the current run of block text inside s. */
+    let run = 0;
+    for (;;) {
+      const avail = BUF_SIZE - this.used;
+      if (avail <= 1) {
+        this.stopped = true;
+        return false;
+      }
+      const max = avail - 1; // fgets stores at most n-1 bytes
+      const nl = s.indexOf("\n", p);
+      let end: number;
+      if (nl !== -1 && nl - p < max) end = nl + 1;
+      else if (s.length - p >= max) end = p + max;
+      else break; // the rest of this line has not arrived yet
+      if (nl === p) {
+        // Blank line: the block is complete.
+        const content = this.block + s.slice(run, p);
+        this.block = "";
+        this.used = 0;
+        p = end;
+        run = p;
+        if (!this.sink(content, this.ext)) {
+          this.stopped = true;
+          return false;
+        }
+        continue;
+      }
+      let stop = end;
+      if (hasNul) {
+        const z = s.indexOf("\0", p);
+        if (z !== -1 && z < end) stop = z;
+      }
+      if (stop - p >= 3 && s.startsWith("PFN", p)) {
+        this.block += s.slice(run, p);
+        this.ext = s.slice(p, stop);
+        run = end;
+      } else if (stop !== end) {
+        this.block += s.slice(run, stop);
+        this.used += stop - p;
+        run = end;
+      } else {
+        this.used += end - p;
+      }
+      p = end;
+    }
+    this.block += s.slice(run, p);
+    this.pending = s.slice(p);
+    return true;
+  }
+
+  /** End of input: a block still open had no blank line after it and is dropped, as in C. */
+  end(): void {
+    this.stopped = true;
+    this.pending = "";
+    this.block = "";
+  }
+}

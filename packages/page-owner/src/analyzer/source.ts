@@ -1,0 +1,118 @@
+// Where dump bytes come from: a file, a gzip-compressed file, or stdin, as chunks. Compression is
+// detected from the gzip magic bytes (1f 8b), not the file name, so `page_owner.txt.gz`, a renamed
+// file and a compressed stream on stdin all work.
+
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from "node:fs";
+import { pipeline, Readable, type Transform } from "node:stream";
+import { createGunzip } from "node:zlib";
+
+/** True when the bytes start with the gzip magic. */
+export function isGzip(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+/** Reads the first two bytes of an open file without moving its offset. */
+export function fdStartsWithGzip(fd: number): boolean {
+  const b = Buffer.alloc(2);
+  const n = readSync(fd, b, 0, 2, 0);
+  return n === 2 && isGzip(b);
+}
+
+/** Chunk size of file reads. */
+const CHUNK = 1 << 20;
+
+/**
+ * Chunks of an open file descriptor, decompressed when they start with the gzip magic. The caller
+ * owns the fd; breaking out of the loop stops reading.
+ */
+export function fdChunks(fd: number): AsyncIterable<Buffer> {
+  const raw = createReadStream("", { fd, autoClose: false, highWaterMark: CHUNK });
+  if (!fstatSync(fd).isFile()) return streamChunks(raw); // pipes: sniff the first chunk
+  if (!fdStartsWithGzip(fd)) return raw;
+  return gunzip(raw);
+}
+
+/** src piped through gunzip; destroying the result (a `break` out of for-await) stops src too. */
+function gunzip(src: Readable): Transform {
+  const z = createGunzip({ chunkSize: CHUNK });
+  pipeline(src, z, () => {
+    // errors reach the consumer through z
+  });
+  return z;
+}
+
+/**
+ * Chunks of any byte stream (stdin), gunzipped when it starts with the gzip magic.
+ */
+export async function* streamChunks(src: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer, void, undefined> {
+  const it = src[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let headLen = 0;
+  let ended = false;
+  while (headLen < 2) {
+    const r = await it.next();
+    if (r.done === true) {
+      ended = true;
+      break;
+    }
+    const b = Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+    head.push(b);
+    headLen += b.length;
+  }
+  const first = Buffer.concat(head);
+  if (!isGzip(first)) {
+    if (first.length !== 0) yield first;
+    if (ended) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done === true) return;
+      yield Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+    }
+  }
+  async function* rest(): AsyncGenerator<Buffer, void, undefined> {
+    yield first;
+    if (ended) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done === true) return;
+      yield Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+    }
+  }
+  for await (const chunk of gunzip(Readable.from(rest()))) {
+    yield chunk as Buffer;
+  }
+}
+
+/**
+ * Opens a dump for reading: a path (gzip detected) or "-" for the given stdin.
+ * @returns the chunks and a close function
+ */
+export function openDump(
+  path: string,
+  stdin?: AsyncIterable<Uint8Array>,
+): { chunks: AsyncIterable<Buffer>; close: () => void } {
+  if (path === "-") {
+    if (stdin === undefined) throw new Error("no stdin to read '-' from");
+    return { chunks: streamChunks(stdin), close: () => {} };
+  }
+  const fd = openSync(path, "r");
+  let closed = false;
+  return {
+    chunks: fdChunks(fd),
+    close: () => {
+      if (!closed) {
+        closed = true;
+        closeQuietly(fd);
+      }
+    },
+  };
+}
+
+/** close(2), ignoring errors (the stream may have closed it already). */
+export function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
+  }
+}
