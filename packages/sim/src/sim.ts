@@ -7,7 +7,7 @@ import { createDelayedWork, type DelayedWork } from "./delayed-work.js";
 import { EventQueue, type EventFn } from "./event-queue.js";
 import { Prng, type Seed } from "./prng.js";
 import { Symbols } from "./symbols.js";
-import { type SimTask, Tasks, type SpawnOptions, type TaskSlot } from "./tasks.js";
+import { type SimTask, Tasks, type SpawnOptions, type TaskSlot, type TasksOptions } from "./tasks.js";
 
 /** Options of `createSim`. */
 export interface SimOptions {
@@ -60,7 +60,7 @@ export class Sim implements Scheduler, TaskContext {
 
   constructor(options: SimOptions = {}) {
     this.queue = new EventQueue(options.startNs ?? 0);
-    const taskOpts: { pidMax?: number; stackCapacity?: number; idleComm?: string } = {};
+    const taskOpts: TasksOptions = { clock: this.queue };
     if (options.pidMax !== undefined) taskOpts.pidMax = options.pidMax;
     if (options.stackCapacity !== undefined) taskOpts.stackCapacity = options.stackCapacity;
     if (options.idleComm !== undefined) taskOpts.idleComm = options.idleComm;

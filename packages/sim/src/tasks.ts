@@ -2,7 +2,7 @@
  * Tasks (a slice of task_struct: pid, tgid, comm, flags) with a shadow call stack each, and
  * `current`. Stands in for kernel/fork.c's pid allocation, set_task_comm() and `current`.
  */
-import { MmError, TASK_KTHREAD, type Task, type TaskContext } from "@mm/api";
+import { MmError, TASK_KTHREAD, type Clock, type Task, type TaskContext } from "@mm/api";
 
 /** TASK_COMM_LEN: comm is a char[16], so at most 15 bytes plus the NUL. */
 export const TASK_COMM_LEN = 16;
@@ -10,6 +10,10 @@ export const TASK_COMM_LEN = 16;
 export const PID_MAX_DEFAULT = 0x8000;
 /** RESERVED_PIDS: after the first wrap, pids restart here (kernel/pid.c). */
 export const RESERVED_PIDS = 300;
+/** task_struct.__state values (include/linux/sched.h), for reports such as kmallocwd's. */
+export const TASK_RUNNING = 0x0000;
+export const TASK_INTERRUPTIBLE = 0x0001;
+export const TASK_UNINTERRUPTIBLE = 0x0002;
 /** Shadow stack capacity per task unless spawn() says otherwise. */
 export const DEFAULT_STACK_CAPACITY = 64;
 
@@ -51,6 +55,10 @@ export class SimTask implements Task {
   flags: number;
   /** false once exit() ran. */
   alive = true;
+  /** Scheduler state (TASK_RUNNING / TASK_INTERRUPTIBLE / TASK_UNINTERRUPTIBLE); set by the model. */
+  state = TASK_RUNNING;
+  /** Times this task was switched in as `current` from another task (nvcsw + nivcsw analogue). */
+  switches = 0;
   /** The comm (<= 15 bytes). */
   private name: string;
   /** Frames outermost-first: [0] = outermost, [d - 1] = innermost. */
@@ -70,6 +78,8 @@ export class SimTask implements Task {
     readonly tgid: number,
     /** Parent's pid (0 for the idle task and for what it spawns). */
     readonly ppid: number,
+    /** Clock value at spawn (ns), if the table has a clock; else 0. */
+    readonly startNs: number,
     comm: string,
     flags: number,
     capacity: number,
@@ -208,6 +218,8 @@ export interface TasksOptions {
   idleComm?: string;
   /** Default shadow stack capacity. @defaultValue DEFAULT_STACK_CAPACITY (64) */
   stackCapacity?: number;
+  /** Clock for `task.startNs`. @defaultValue none (startNs = 0) */
+  clock?: Clock;
 }
 
 /**
@@ -246,6 +258,8 @@ export class Tasks implements TaskContext {
   private readonly stackCapacity: number;
   /** The idle task (pid 0). */
   readonly idle: SimTask;
+  /** Source of spawn times. */
+  private readonly clock: Clock | undefined;
 
   constructor(options: TasksOptions = {}) {
     const pidMax = options.pidMax ?? PID_MAX_DEFAULT;
@@ -256,7 +270,8 @@ export class Tasks implements TaskContext {
     const cap = options.stackCapacity ?? DEFAULT_STACK_CAPACITY;
     this.checkCapacity(cap);
     this.stackCapacity = cap;
-    this.idle = new SimTask(0, 0, 0, 0, truncateComm(options.idleComm ?? "swapper/0"), TASK_KTHREAD, cap);
+    this.clock = options.clock;
+    this.idle = new SimTask(0, 0, 0, 0, 0, truncateComm(options.idleComm ?? "swapper/0"), TASK_KTHREAD, cap);
     this.list.push(this.idle);
     this.byPidMap.set(0, this.idle);
     this.taken.add(0);
@@ -301,6 +316,7 @@ export class Tasks implements TaskContext {
   setCurrent(task: SimTask): void {
     this.checkOwn(task);
     if (!task.alive) throw new MmError("BAD_STATE", `task ${task.comm}(${task.pid}) has exited`);
+    if (task !== this.cur) task.switches++;
     this.cur = task;
   }
 
@@ -311,6 +327,7 @@ export class Tasks implements TaskContext {
     try {
       return fn();
     } finally {
+      if (prev !== this.cur) prev.switches++;
       this.cur = prev;
     }
   }
@@ -347,7 +364,8 @@ export class Tasks implements TaskContext {
     }
     const tgid = leader !== undefined ? leader.tgid : pid;
     const flags = (extra | (options.kthread === true ? TASK_KTHREAD : 0)) >>> 0;
-    const task = new SimTask(this.list.length, pid, tgid, parent.pid, truncateComm(options.comm), flags, cap);
+    const now = this.clock !== undefined ? this.clock.now() : 0;
+    const task = new SimTask(this.list.length, pid, tgid, parent.pid, now, truncateComm(options.comm), flags, cap);
     this.list.push(task);
     this.byPidMap.set(pid, task);
     this.taken.add(pid);
