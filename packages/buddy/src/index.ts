@@ -54,3 +54,4 @@ export {
 } from "./watermarks.js";
 export { RatelimitState, WARN_ALLOC_RATELIMIT, DEFAULT_RATELIMIT, type RatelimitOptions } from "./ratelimit.js";
 export { type PfnRange, type ZoneLayout } from "./layout.js";
+export { createBuddyArena, type BuddyArena, type BuddyArenaOptions } from "./arena.js";

@@ -42,6 +42,7 @@ import {
   MAX_NR_ZONES,
   MIGRATE_REASON_NAMES,
   MIGRATETYPE_NAMES,
+  MR_CONTIG_RANGE,
   printedMigratetypes,
   type MigrateReason,
   MAX_PAGE_ORDER,
@@ -240,6 +241,11 @@ export interface MachineOptions {
   readonly gfpEra?: GfpEra;
   /** Retries of the slow path's `goto retry` before a __GFP_NOFAIL request gives up. @defaultValue 64 */
   readonly maxSlowpathRetries?: number;
+  /**
+   * A plain buddy allocator: all watermarks and lowmem reserves stay 0 (createBuddyArena uses
+   * this). @defaultValue false
+   */
+  readonly noWatermarks?: boolean;
   /** Accepted for API symmetry; the allocator itself has no randomness (no page shuffling). */
   readonly seed?: number;
 }
@@ -576,6 +582,11 @@ export class BuddyMachine implements PageSource, ReportableFreeArea {
       for (let p = r.startPfn; p < r.endPfn; p += this.pageblockNrPages) this.freeBootBlock(p, this.pageblockOrder, FPI_NONE);
     }
 
+    if (opts.noWatermarks === true) {
+      // No reserves at all: every zone's marks and lowmem_reserve stay 0, late frees still happen.
+      for (const r of lateFree) this.freeReservedRangeUnsafe(r.startPfn, r.endPfn);
+      return;
+    }
     // init_per_zone_wmark_min (postcore_initcall).
     this.calculateMinFreeKbytes();
     this.setupPerZoneWmarks();
@@ -1545,8 +1556,12 @@ export class BuddyMachine implements PageSource, ReportableFreeArea {
     if (f & PB_HEAD) throw new MmError("EINVAL", `split_page of compound page ${pfn}`, { pfn });
     if (this.order[pfn] !== order)
       throw new MmError("WRONG_ORDER", `split_page of pfn ${pfn} with order ${order}, allocated with ${this.order[pfn]}`, { pfn, order });
+    this.splitPageUnsafe(pfn, order);
+  }
+
+  private splitPageUnsafe(pfn: number, order: number): void {
     const nr = 1 << order;
-    const fl = PB_ALLOC | (f & PB_MOVABLE);
+    const fl = PB_ALLOC | (this.flags[pfn] & PB_MOVABLE);
     this.flags.fill(fl, pfn, pfn + nr);
     this.order.fill(0, pfn, pfn + nr);
     this.refcount.fill(1, pfn + 1, pfn + nr);
@@ -1598,6 +1613,171 @@ export class BuddyMachine implements PageSource, ReportableFreeArea {
     const hooks = this.migrateFailHooks;
     for (let i = 0; i < hooks.length; i++) hooks[i].migrateFail(pfn, reason, err);
     return err;
+  }
+
+  // =============================================================================================
+  // Pageblock isolation and alloc_contig_range (mm/page_isolation.c, mm/page_alloc.c).
+  // =============================================================================================
+
+  /**
+   * has_unmovable_pages() for one pageblock: reserved pages and allocated pages that are not
+   * movable block isolation; CMA pageblocks are only isolatable for a CMA request.
+   */
+  private hasUnmovablePages(pb: number, mt: number): number {
+    const pbmt = this.pageblockMt[pb >>> this.pageblockOrder];
+    if (pbmt === MIGRATE_CMA) return mt === MIGRATE_CMA ? -1 : pb;
+    const end = pb + this.pageblockNrPages;
+    const flags = this.flags;
+    for (let p = pb; p < end; ) {
+      const f = flags[p];
+      if (f & PB_RESERVED) return p;
+      if (f & (PB_BUDDY | PB_ISOLATED)) {
+        p += 1 << this.order[p];
+        continue;
+      }
+      if (f & PB_ALLOC && (f & PB_MOVABLE) === 0) return p;
+      p++;
+    }
+    return -1;
+  }
+
+  /** set_migratetype_isolate(): 0, or -EBUSY (already isolated, or an unmovable page). */
+  private setMigratetypeIsolate(pb: number, mt: number): number {
+    if (this.pageblockMt[pb >>> this.pageblockOrder] === MIGRATE_ISOLATE) return -EBUSY;
+    if (this.hasUnmovablePages(pb, mt) >= 0) return -EBUSY;
+    const z = this.zones[this.zoneIdxOf(pb)];
+    const old = this.pageblockMt[pb >>> this.pageblockOrder];
+    this.setPageblockMt(pb, MIGRATE_ISOLATE);
+    z.nrIsolatePageblock++;
+    const nr = this.moveFreepagesBlock(z, pb, MIGRATE_ISOLATE);
+    this.modFreepageState(z, -nr, old);
+    return 0;
+  }
+
+  /**
+   * unset_migratetype_isolate(): back to `mt`. A free block of at least pageblock order whose
+   * buddy is not isolated is isolated and put back so that it can merge (the kernel's trick).
+   */
+  private unsetMigratetypeIsolate(pb: number, mt: number): void {
+    if (this.pageblockMt[pb >>> this.pageblockOrder] !== MIGRATE_ISOLATE) return;
+    const z = this.zones[this.zoneIdxOf(pb)];
+    let isolatedOrder = -1;
+    if (this.flags[pb] & PB_BUDDY) {
+      const o = this.order[pb];
+      if (o >= this.pageblockOrder && o < this.maxOrder) {
+        const b = pb ^ (1 << o);
+        if (this.flags[b] & PB_BUDDY && this.order[b] === o && this.pageblockMt[b >>> this.pageblockOrder] !== MIGRATE_ISOLATE) {
+          if (this.isolateFreePageUnsafe(pb, o)) isolatedOrder = o;
+        }
+      }
+    }
+    if (isolatedOrder < 0) {
+      const nr = this.moveFreepagesBlock(z, pb, mt);
+      this.modFreepageState(z, nr, mt);
+    }
+    this.setPageblockMt(pb, mt);
+    if (isolatedOrder >= 0) {
+      this.flags[pb] = 0;
+      this.freeOne(pb, isolatedOrder, mt, FPI_SKIP_REPORT_NOTIFY | FPI_TO_TAIL);
+    }
+    z.nrIsolatePageblock--;
+  }
+
+  /**
+   * alloc_contig_range(start, end, migratetype): isolate the pageblocks around the range
+   * (max-order aligned, as pfn_max_align_down/up did before 5.19), migrate its movable pages out
+   * with MR_CONTIG_RANGE, check that everything is free, take the free pages as order-0 pages with
+   * refcount 1 (post_alloc_hook + split_page, so the postAlloc and split hooks run), give back the
+   * excess, undo the isolation.
+   * @returns 0, or -EBUSY when a page could not be isolated or migrated (the isolation is undone;
+   *   pages migrated before the failure stay where they went, as in the kernel).
+   */
+  allocContigRange(startPfn: Pfn, endPfn: Pfn, migratetype: Migratetype = MIGRATE_CMA): number {
+    this.checkPfn(startPfn);
+    if (!Number.isInteger(endPfn) || endPfn <= startPfn || endPfn > this.endPfn)
+      throw new MmError("PFN_OUT_OF_RANGE", `bad end pfn ${endPfn}`, { pfn: endPfn });
+    if (this.zoneIdxOf(endPfn - 1) !== this.zoneIdxOf(startPfn))
+      throw new MmError("EINVAL", `[${startPfn}, ${endPfn}) spans two zones`);
+    if (!(migratetype === MIGRATE_CMA || migratetype === MIGRATE_MOVABLE))
+      throw new MmError("EINVAL", `alloc_contig_range migratetype ${migratetype}`);
+    for (let p = startPfn; p < endPfn; p++)
+      if (!this.isPresent(p)) throw new MmError("PFN_IN_HOLE", `pfn ${p} is in a memory hole`, { pfn: p });
+    const block = 1 << this.maxOrder;
+    const isoStart = startPfn & ~(block - 1);
+    const isoEnd = Math.min(Math.ceil(endPfn / block) * block, this.nrPfns);
+    const pbn = this.pageblockNrPages;
+
+    // start_isolate_page_range
+    for (let pb = isoStart; pb < isoEnd; pb += pbn) {
+      if (this.setMigratetypeIsolate(pb, migratetype) !== 0) {
+        for (let u = isoStart; u < pb; u += pbn) this.unsetMigratetypeIsolate(u, migratetype);
+        return -EBUSY;
+      }
+    }
+    let ret = 0;
+    // __alloc_contig_migrate_range: move every in-use page of [start, end) elsewhere.
+    for (let p = startPfn; p < endPfn; ) {
+      const f = this.flags[p];
+      if (f & (PB_BUDDY | PB_ISOLATED)) {
+        p = (p & ~((1 << this.order[p]) - 1)) + (1 << this.order[p]);
+        continue;
+      }
+      const h = this.allocatedBlockHead(p);
+      if (h < 0) {
+        p++;
+        continue;
+      }
+      const next = h + (1 << this.order[h]);
+      if ((this.flags[h] & PB_MOVABLE) === 0 || this.migratePage(h, MR_CONTIG_RANGE) < 0) {
+        ret = -EBUSY;
+        break;
+      }
+      p = next;
+    }
+    if (ret === 0) {
+      // The free block holding startPfn may begin before it (outer_start).
+      let outerStart = startPfn;
+      const fh = this.freeBlockHead(startPfn);
+      if (fh >= 0 && fh < startPfn) outerStart = fh;
+      // test_pages_isolated: only free blocks from outerStart to end.
+      for (let p = outerStart; p < endPfn; ) {
+        if ((this.flags[p] & PB_BUDDY) === 0 || this.pageblockMt[p >>> this.pageblockOrder] !== MIGRATE_ISOLATE) {
+          ret = -EBUSY;
+          break;
+        }
+        p += 1 << this.order[p];
+      }
+      if (ret === 0) {
+        // isolate_freepages_range + split_map_pages.
+        let p = outerStart;
+        while (p < endPfn) {
+          const o = this.order[p];
+          this.isolateFreePageUnsafe(p, o);
+          this.prepNewPage(p, o, __GFP_MOVABLE);
+          if (o > 0) this.splitPageUnsafe(p, o);
+          p += 1 << o;
+        }
+        const outerEnd = p;
+        // free_contig_range for the excess on both sides.
+        for (let q = outerStart; q < startPfn; q++) this.freePagesUnsafe(q, 0);
+        for (let q = endPfn; q < outerEnd; q++) this.freePagesUnsafe(q, 0);
+      }
+    }
+    // undo_isolate_page_range
+    for (let pb = isoStart; pb < isoEnd; pb += pbn) this.unsetMigratetypeIsolate(pb, migratetype);
+    return ret;
+  }
+
+  /** free_contig_range(pfn, nr): __free_page on each page of a range from allocContigRange. */
+  freeContigRange(pfn: Pfn, nrPages: number): void {
+    this.checkPfn(pfn);
+    if (!Number.isInteger(nrPages) || nrPages < 1 || pfn + nrPages > this.endPfn)
+      throw new MmError("PFN_OUT_OF_RANGE", `bad page count ${nrPages}`, { pfn });
+    for (let p = pfn; p < pfn + nrPages; p++) {
+      if ((this.flags[p] & PB_ALLOC) === 0 || this.order[p] !== 0)
+        throw p === pfn ? this.notAllocated(p, "free_contig_range", false) : new MmError("NOT_ALLOCATED", `free_contig_range: pfn ${p} is not an order-0 page`, { pfn: p });
+    }
+    for (let p = pfn; p < pfn + nrPages; p++) this.freePagesUnsafe(p, 0);
   }
 
   // =============================================================================================
