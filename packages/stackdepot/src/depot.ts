@@ -30,8 +30,8 @@ import {
   sanitizePoolGfp,
   type EraProfile,
 } from "./era.js";
-import { decodeHandle, encodeUnchecked, layoutMaxPools, stripExtra } from "./handle.js";
-import { hashFrames, jhash2 } from "./jhash.js";
+import { decodeHandle, encodeUnchecked, layoutMaxPools } from "./handle.js";
+import { STACK_HASH_SEED, hashFrames, hashFramesI32, jhash2 } from "./jhash.js";
 import { unlimitedPageSource } from "./page-source.js";
 import { immediateRcu } from "./rcu.js";
 import { earlyTableEntries, lateTableEntries, tableEntriesLine } from "./table.js";
@@ -120,6 +120,13 @@ export class StackDepot {
   /** Bucket heads: record refs (pool * 1024 + unit + 1), 0 = empty. */
   private readonly heads: Uint32Array;
   private readonly mask: number;
+  /** Mask of the index field, and of the handle without its extra bits (as int32). */
+  private readonly idxMask: number;
+  private readonly handleMask: number;
+  private readonly fetchWarn: number;
+  private readonly indexBits: number;
+  /** 1 when the index field stores pool index + 1. */
+  private readonly indexBias: number;
 
   /** stack_pools[]: one Uint32Array of 4096 words per pool. */
   private pools: Uint32Array[] = [];
@@ -180,6 +187,12 @@ export class StackDepot {
     this.wHandle = this.newRec ? NEW_HANDLE : OLD_HANDLE;
     this.wEntries = this.newRec ? NEW_ENTRIES : OLD_ENTRIES;
     this.headerBytes = this.newRec ? NEW_HEADER_BYTES : OLD_HEADER_BYTES;
+    this.idxMask = 2 ** profile.layout.indexBits - 1;
+    const low = profile.layout.indexBits + profile.layout.offsetBits + profile.layout.validBits;
+    this.handleMask = low >= 32 ? -1 : 2 ** low - 1;
+    this.fetchWarn = profile.fetchWarn;
+    this.indexBits = profile.layout.indexBits;
+    this.indexBias = profile.layout.indexPlusOne ? 1 : 0;
 
     const limit = Math.min(layoutMaxPools(profile.layout), MODEL_MAX_POOLS);
     const maxPools = options.maxPools ?? profile.defaultMaxPools;
@@ -271,7 +284,8 @@ export class StackDepot {
     if (n === 0) return 0;
     if (!this.newRec && n > this.maxFrames)
       throw new MmError("EINVAL", `a ${n}-frame record does not fit a ${DEPOT_POOL_SIZE}-byte pool`, { count: n });
-    const hash = hashFrames(frames, n);
+    // Signed int32 hash: stays a V8 small integer (no boxing) on the hit path.
+    const hash = hashFramesI32(frames, n, STACK_HASH_SEED);
     const bucket = hash & this.mask;
     const found = this.findStack(bucket, frames, n, hash, flags);
     if (found !== 0) return this.recordWord(found, this.wHandle);
@@ -296,7 +310,7 @@ export class StackDepot {
       const r = ref - 1;
       const pool = pools[r >>> 10];
       const base = (r & 1023) << 2;
-      if (pool[base + wHash] === hash && pool[base + wSize] === n) {
+      if ((pool[base + wHash] | 0) === hash && pool[base + wSize] === n) {
         let i = 0;
         let e = base + wEntries;
         while (i < n && pool[e] === frames[i]) {
@@ -595,39 +609,41 @@ export class StackDepot {
    * must be a record start whose stored handle matches (the kernel would read garbage).
    */
   private lookup(h: number, warn: boolean): number {
-    const layout = this.layout;
-    const idxField = h % 2 ** layout.indexBits;
-    const unit = Math.floor(h / 2 ** layout.indexBits) & (POOL_UNITS - 1);
-    let poolIndex: number;
-    if (layout.indexPlusOne) poolIndex = (idxField - 1) >>> 0;
-    else poolIndex = idxField;
-    const fw = this.profile.fetchWarn;
-    if (fw === FETCH_WARN_POOL && poolIndex >= this.poolsNum) {
-      if (warn && this.log !== null)
-        this.log(`pool index ${poolIndex | 0} out of bounds (${this.poolsNum}) for stack id ${hex8(h)}`);
-      return 0;
-    }
-    if (fw === FETCH_WARN_SLAB && poolIndex > this.depotIndex) {
-      if (warn && this.log !== null)
-        this.log(`slab index ${poolIndex | 0} out of bounds (${this.depotIndex}) for stack id ${hex8(h)}`);
-      return 0;
-    }
+    const idxField = h & this.idxMask;
+    const unit = (h >>> this.indexBits) & (POOL_UNITS - 1);
+    // pool_index_plus_1 - 1: a 0 field gives -1 (the kernel's u32 0xffffffff printed with %d).
+    const poolIndex = idxField - this.indexBias;
+    if (poolIndex >= this.fetchLimit() || poolIndex < 0) return this.lookupOutOfBounds(h, poolIndex, warn);
     if (poolIndex >= this.pools.length) return 0;
     const pool = this.pools[poolIndex];
-    if (pool === EMPTY) return 0;
     if ((this.meta[poolIndex * META_WORDS + (unit >>> 5)] & (1 << (unit & 31))) === 0) return 0;
     const base = unit << 2;
-    if (pool[base + this.wHandle] !== stripExtra(layout, h)) return 0;
+    // The record stores its handle without extra bits; compare as signed int32 on both sides.
+    if ((pool[base + this.wHandle] | 0) !== (h & this.handleMask)) return 0;
     if (this.newRec && pool[base + NEW_COUNT] === 0) return 0;
     return poolIndex * POOL_UNITS + unit + 1;
   }
 
-  private lookupForFetch(handle: number): number {
-    const h = this.checkHandleArg(handle);
-    if (h === 0 || this.disabled) return 0;
-    const ref = this.lookup(h, true);
-    if (ref === 0 && this.newRec && this.log !== null) this.log("corrupt handle or use after stack_depot_put()");
-    return ref;
+  /** Pool indexes at or beyond this are out of bounds for depot_fetch_stack's check. */
+  private fetchLimit(): number {
+    if (this.fetchWarn === FETCH_WARN_POOL) return this.poolsNum;
+    if (this.fetchWarn === FETCH_WARN_SLAB) return this.depotIndex + 1;
+    return this.pools.length;
+  }
+
+  /** The cold path of lookup(): the kernel's bounds WARN, then "nothing". */
+  private lookupOutOfBounds(h: number, poolIndex: number, warn: boolean): number {
+    if (!warn || this.log === null) return 0;
+    if (this.fetchWarn === FETCH_WARN_POOL)
+      this.log(`pool index ${poolIndex} out of bounds (${this.poolsNum}) for stack id ${hex8(h)}`);
+    else if (this.fetchWarn === FETCH_WARN_SLAB)
+      this.log(`slab index ${poolIndex} out of bounds (${this.depotIndex}) for stack id ${hex8(h)}`);
+    return 0;
+  }
+
+  /** The "corrupt handle or use after stack_depot_put()" WARN of 6.8+ fetch. */
+  private warnCorrupt(): void {
+    if (this.newRec && this.log !== null) this.log("corrupt handle or use after stack_depot_put()");
   }
 
   /**
@@ -636,8 +652,13 @@ export class StackDepot {
    * Throws EINVAL (writing nothing) if `out` is too small.
    */
   fetch(handle: DepotHandle, out: Uint32Array, outOffset = 0): number {
-    const ref = this.lookupForFetch(handle);
-    if (ref === 0) return 0;
+    const h = this.checkHandleArg(handle);
+    if (h === 0 || this.disabled) return 0;
+    const ref = this.lookup(h, true);
+    if (ref === 0) {
+      this.warnCorrupt();
+      return 0;
+    }
     const r = ref - 1;
     const pool = this.pools[r >>> 10];
     const base = (r & 1023) << 2;

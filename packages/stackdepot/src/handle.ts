@@ -80,10 +80,3 @@ export function getExtraBits(era: DepotEra, handle: DepotHandle): number {
   if (layout.extraBits === 0) throw new MmError("EINVAL", `era ${era} handles have no extra bits`);
   return decodeHandle(layout, handle).extra;
 }
-
-/** @internal The handle with its extra bits cleared (what a record stores). */
-export function stripExtra(layout: HandleLayout, handle: number): number {
-  if (layout.extraBits === 0) return handle >>> 0;
-  const shift = layout.indexBits + layout.offsetBits + layout.validBits;
-  return (handle >>> 0) % 2 ** shift;
-}

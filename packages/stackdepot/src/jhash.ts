@@ -38,10 +38,10 @@ export function jhash2(k: Uint32Array, offset: number, length: number, initval: 
   if (len === 3) c = (c + k[i + 2]) | 0;
   if (len >= 2) b = (b + k[i + 1]) | 0;
   a = (a + k[i]) | 0;
-  return jhashFinal(a, b, c);
+  return jhashFinal(a, b, c) >>> 0;
 }
 
-/** __jhash_final(a, b, c), returning c. */
+/** __jhash_final(a, b, c), returning c as a signed int32 (a small integer for V8). */
 function jhashFinal(a: number, b: number, c: number): number {
   c ^= b; c = (c - ((b << 14) | (b >>> 18))) | 0;
   a ^= c; a = (a - ((c << 11) | (c >>> 21))) | 0;
@@ -50,7 +50,7 @@ function jhashFinal(a: number, b: number, c: number): number {
   a ^= c; a = (a - ((c << 4) | (c >>> 28))) | 0;
   b ^= a; b = (b - ((a << 14) | (a >>> 18))) | 0;
   c ^= b; c = (c - ((b << 24) | (b >>> 8))) | 0;
-  return c >>> 0;
+  return c;
 }
 
 /**
@@ -60,6 +60,15 @@ function jhashFinal(a: number, b: number, c: number): number {
  * Equal to `jhash2(expand(frames), 0, 2n, seed)` without materialising the expansion.
  */
 export function hashFrames(frames: Uint32Array, n: number, seed: number = STACK_HASH_SEED): number {
+  return hashFramesI32(frames, n, seed) >>> 0;
+}
+
+/**
+ * @internal hashFrames as a signed int32 (same bits). The depot's hot path keeps hashes signed:
+ * a uint32 above 2^31 is not a small integer in V8 and would be boxed (allocated) when it
+ * crosses a call boundary.
+ */
+export function hashFramesI32(frames: Uint32Array, n: number, seed: number): number {
   const words = n << 1;
   let a = (JHASH_INITVAL + ((words << 2) | 0) + seed) | 0;
   let b = a;
@@ -85,7 +94,7 @@ export function hashFrames(frames: Uint32Array, n: number, seed: number = STACK_
     len -= 3;
     w += 3;
   }
-  if (len === 0) return c >>> 0;
+  if (len === 0) return c | 0;
   // Tail words w .. w+len-1; even positions hold frames.
   if (len === 3 && ((w + 2) & 1) === 0) c = (c + frames[(w + 2) >>> 1]) | 0;
   if (len >= 2 && ((w + 1) & 1) === 0) b = (b + frames[(w + 1) >>> 1]) | 0;

@@ -7,7 +7,7 @@ import {
   REFCOUNT_SATURATED,
   STACK_DEPOT_FLAG_CAN_ALLOC,
   STACK_DEPOT_FLAG_GET,
-  StackDepot,
+  type StackDepot,
   checkStackDepotInvariants,
   createStackDepot,
   type StackDepotOptions,
@@ -179,8 +179,8 @@ describe("pool cap", () => {
       let t = 0;
       for (; t < 204; t++) handles.push(d.save(trace(t), 16, GFP_KERNEL));
       expect(handles.every((h) => h !== 0)).toBe(true);
-      expect(d.save(trace(t++), 16, GFP_KERNEL)).toBe(0);
-      expect(d.save(trace(t++), 16, GFP_KERNEL)).toBe(0);
+      expect(d.save(trace(t), 16, GFP_KERNEL)).toBe(0);
+      expect(d.save(trace(t + 1), 16, GFP_KERNEL)).toBe(0);
       expect(sink.lines).toEqual([DEPOT_CAP_WARNING]);
       expect(DEPOT_CAP_WARNING).toBe("Stack depot reached limit capacity");
       // no spare beyond the cap: exactly two pools were ever taken

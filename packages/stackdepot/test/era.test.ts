@@ -105,10 +105,10 @@ describe("hash table sizing", () => {
     const line = /\] (stackdepot hash table entries: .*)$/m.exec(dmesg)?.[1];
     expect(line).toBeDefined();
     // "Total pages: 64221" in the same log is nr_kernel_pages' order of magnitude
-    const { lines, log } = logSink();
-    const d = createStackDepot({ era: "v6.1", kernelPages: 64221, log });
+    const sink = logSink();
+    const d = createStackDepot({ era: "v6.1", kernelPages: 64221, log: sink.log });
     expect(d.buckets).toBe(16384);
-    expect(lines).toEqual([line]);
+    expect(sink.all).toEqual([line]);
     expect(d.stats().tableBytes).toBe(131072);
   });
 
@@ -134,13 +134,13 @@ describe("hash table sizing", () => {
   it("6.8 eras log the init path and use 16-byte list_head buckets", () => {
     const a = logSink();
     createStackDepot({ memoryBytes: 4 * 2 ** 30, log: a.log });
-    expect(a.lines).toEqual([
+    expect(a.all).toEqual([
       "stackdepot: allocating hash table via alloc_large_system_hash",
       "stackdepot hash table entries: 262144 (order: 10, 4194304 bytes, linear)",
     ]);
     const b = logSink();
     const d = createStackDepot({ memoryBytes: 4 * 2 ** 30, tableInit: "late", log: b.log });
-    expect(b.lines).toEqual(["stackdepot: allocating hash table of 262144 entries via kvcalloc"]);
+    expect(b.all).toEqual(["stackdepot: allocating hash table of 262144 entries via kvcalloc"]);
     expect(d.stats().tableBytes).toBe(262144 * 16);
   });
 
