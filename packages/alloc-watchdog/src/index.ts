@@ -1,1 +1,78 @@
-export {};
+export {
+  DEFAULT_HZ,
+  DEFAULT_MEMALLOC_TASK_TIMEOUT_SECS,
+  DEFAULT_REPORT_BOUND,
+  KSWAPD_FLAGS,
+  PF_EXITING,
+  PF_FORKNOEXEC,
+  PF_KSWAPD,
+  PF_KTHREAD,
+  PF_MEMALLOC,
+  PF_NOFREEZE,
+  PF_NO_SETAFFINITY,
+  PF_RANDOMIZE,
+  PF_SWAPWRITE,
+  PF_WQ_WORKER,
+  TASK_COMM_LEN,
+  TASK_DEAD,
+  TASK_INTERRUPTIBLE,
+  TASK_RUNNING,
+  TASK_UNINTERRUPTIBLE,
+  WARN_ALLOC_STALL_SECS,
+  type LogSink,
+  type MemallocTaskView,
+  type ReportBound,
+  type ReportObserver,
+  type SlowpathObserver,
+  type StallListener,
+} from "./api.js";
+export { eraGfpValue, formatEraGfpMask, type PrintEra } from "./gfp-era.js";
+export { jiffiesToMsecs, jiffiesToNs, nsToJiffies } from "./jiffies.js";
+export { MemallocTable, type MemallocTableOptions } from "./memalloc.js";
+export {
+  formatCpusetLine,
+  formatFailureLine,
+  formatFoldedLine,
+  formatGroupLine,
+  formatMemAllocInfo,
+  formatMemAllocLine,
+  formatOtherGroupsLine,
+  formatStallLine,
+  formatSuppressedLine,
+  kernelComm,
+  type MemAllocAlloc,
+  type WarnAllocLayout,
+} from "./format.js";
+export {
+  DEFAULT_RATELIMIT_BURST,
+  DEFAULT_RATELIMIT_INTERVAL_SECS,
+  Ratelimit,
+  WarnAllocStall,
+  type WarnAllocOptions,
+  type WarnAllocStats,
+} from "./warn-alloc.js";
+export { MemallocWatchdog, type ScanResult, type WatchdogOptions, type WatchdogStats } from "./watchdog.js";
+export { memallocHooks, type MemallocHooksOptions } from "./hooks.js";
+export {
+  AllocStallModel,
+  SLOWPATH_IO,
+  SLOWPATH_LOCK,
+  SLOWPATH_LOOPING,
+  SLOWPATH_NONE,
+  SLOWPATH_OOM_NOTIFIER,
+  SLOWPATH_STATE_NAMES,
+  SLOWPATH_THROTTLED,
+  WORK_ANON,
+  WORK_FILE,
+  WORK_FS_HOLDER,
+  type DiskConfig,
+  type KswapdConfig,
+  type OomConfig,
+  type ReclaimConfig,
+  type SlowpathListener,
+  type StallModelAllocator,
+  type StallModelConfig,
+  type StallModelStats,
+  type TaskSpec,
+} from "./model.js";
+export { StallLedger, summarizeStalls, type PolicySummary, type StallLedgerOptions, type StallRecord } from "./ledger.js";
