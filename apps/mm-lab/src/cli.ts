@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { Command } from "commander";
 import cliProgress from "cli-progress";
 import type { Experiment, ExperimentArgs, Progress, RunIO } from "./experiment.js";
@@ -9,6 +10,7 @@ export const DEFAULT_EXPERIMENT = "reporting-ab";
 function makeIO(json: boolean, out: (s: string) => void): RunIO {
   return {
     write: out,
+    writeFile: (path, text) => writeFileSync(path, text),
     progress(total: number, label: string): Progress {
       if (json || !process.stderr.isTTY) return { tick() {}, stop() {} };
       const bar = new cliProgress.SingleBar(

@@ -14,6 +14,8 @@ export interface RunIO {
   write(text: string): void;
   /** Progress on stderr while a long run goes on; a no-op when stderr is not a TTY or with --json. */
   progress(total: number, label: string): Progress;
+  /** Write a side output file (e.g. a series CSV); optional so test doubles may capture it instead. */
+  writeFile?(path: string, text: string): void;
 }
 
 export interface Progress {
