@@ -151,6 +151,10 @@ export class Sim implements Scheduler, TaskContext {
    * `task`'s shadow stack for the duration of `fn`. Pre-intern with `symbols.trace()` on hot paths.
    */
   withFrames<R>(task: SimTask, frames: Frames, fn: () => R): R {
+    if (task.depth + frames.length > task.capacity) {
+      // refuse before interning anything: a failed call leaves the symbol table unchanged
+      throw new MmError("BAD_STATE", `shadow stack overflow in ${task.comm}(${task.pid}): ${task.depth} + ${frames.length} frames`);
+    }
     const ids = frames instanceof Uint32Array ? frames : this.symbols.trace(frames);
     return withFrames(task, ids, fn);
   }

@@ -146,6 +146,17 @@ export class Symbols implements SymbolTable {
    * each a frame text, a bare function name, or an id.
    */
   trace(frames: readonly (string | number)[]): Uint32Array {
+    // validate everything first, so a bad element interns nothing (state unchanged on error)
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i];
+      if (typeof f === "number") this.checkId(f);
+      else if (!this.ids.has(f)) {
+        if (typeof f !== "string" || f.length === 0 || f.includes("\n")) {
+          throw new MmError("EINVAL", `frame text must be a non-empty single line, got ${JSON.stringify(f)}`);
+        }
+        if (!HAS_OFFSET_RE.test(f) && /[\s+]/.test(f)) throw new MmError("EINVAL", `bad function name ${JSON.stringify(f)}`);
+      }
+    }
     const out = new Uint32Array(frames.length);
     for (let i = 0; i < frames.length; i++) {
       const f = frames[i];
