@@ -396,14 +396,19 @@ async function runSort(cfg: CompatConfig, ext: Ext, input: string, output: strin
   };
   let maxSize = Infinity;
   let chunks: AsyncIterable<Buffer>;
+  let closed: Promise<void> = Promise.resolve();
   if (fin !== null) {
     const st = fstatSync(fin);
-    // fopen() of a directory succeeds and fgets() then fails: an empty input.
-    const isDir = st.isDirectory();
     // The C tool sizes its array from st_size/100 ("max_size too small??"). Only meaningful for
     // a plain, uncompressed regular file; pipes (st_size 0) and .gz inputs are not limited.
-    chunks = isDir ? emptyChunks() : fdChunks(fin);
-    if (st.isFile() && !isDir && !startsGzip(fin)) maxSize = Math.floor(st.size / 100);
+    if (st.isFile() && !startsGzip(fin)) maxSize = Math.floor(st.size / 100);
+    if (st.isDirectory()) {
+      // fopen() of a directory succeeds and fgets() then fails: an empty input.
+      closeQuietly(fin);
+      chunks = emptyChunks();
+    } else {
+      ({ chunks, closed } = fdChunks(fin));
+    }
   } else {
     chunks = streamChunks(io.stdin!);
   }
@@ -419,9 +424,8 @@ async function runSort(cfg: CompatConfig, ext: Ext, input: string, output: strin
   } catch (e) {
     // fgets() returning NULL on a read error just ends the input in C; say why, then go on.
     io.stderr(`${PROG}: ${input}: ${(e as Error).message}\n`);
-  } finally {
-    if (fin !== null) closeQuietly(fin);
   }
+  await closed;
   reader.end();
   issues?.parser.end();
 
@@ -491,23 +495,26 @@ async function accumulate(
     },
     strict ? { onIssue: (i) => io.stderr(`${PROG}: ${name}:${i.line}: ${i.code}: ${i.message}\n`) } : {},
   );
-  let fd: number | null = null;
-  let chunks: AsyncIterable<Buffer>;
+  let closed: Promise<void> = Promise.resolve();
   try {
+    let chunks: AsyncIterable<Buffer>;
     if (input === "-") {
       if (io.stdin === undefined) return `${PROG}: ${name}: no stdin\n`;
       chunks = streamChunks(io.stdin);
     } else {
-      fd = openSync(input, "r");
-      if (fstatSync(fd).isDirectory()) return `${PROG}: ${input}: Is a directory\n`;
-      chunks = fdChunks(fd);
+      const fd = openSync(input, "r");
+      if (fstatSync(fd).isDirectory()) {
+        closeQuietly(fd);
+        return `${PROG}: ${input}: Is a directory\n`;
+      }
+      ({ chunks, closed } = fdChunks(fd));
     }
     for await (const chunk of chunks) parser.push(chunk);
     parser.end();
   } catch (e) {
     return `${PROG}: ${name}: ${errText(e)}\n`;
   } finally {
-    if (fd !== null) closeQuietly(fd);
+    await closed;
   }
   if (!strict && parser.issues > 0) {
     io.stderr(`${PROG}: ${name}: skipped ${parser.issues} malformed part(s) of the input (--strict lists them)\n`);

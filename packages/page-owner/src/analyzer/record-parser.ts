@@ -282,7 +282,7 @@ export class PageOwnerParser {
     }
     if (this.recBad) return;
     const c = l.charCodeAt(0);
-    if (c === 32 && this.pfn !== null) {
+    if (c === 32) {
       this.frames.push(l.slice(1));
     } else if (c === 80 && l.startsWith("PFN") && this.pfn === null) {
       const r = parsePfnLine(l);

@@ -22,14 +22,23 @@ export function fdStartsWithGzip(fd: number): boolean {
 const CHUNK = 1 << 20;
 
 /**
- * Chunks of an open file descriptor, decompressed when they start with the gzip magic. The caller
- * owns the fd; breaking out of the loop stops reading.
+ * Chunks of an open file descriptor, decompressed when they start with the gzip magic. The stream
+ * owns the fd from here on and closes it; `closed` settles once it has (a read still in flight
+ * when the consumer breaks out must not land on a reused fd number).
  */
-export function fdChunks(fd: number): AsyncIterable<Buffer> {
-  const raw = createReadStream("", { fd, autoClose: false, highWaterMark: CHUNK });
-  if (!fstatSync(fd).isFile()) return streamChunks(raw); // pipes: sniff the first chunk
-  if (!fdStartsWithGzip(fd)) return raw;
-  return gunzip(raw);
+export function fdChunks(fd: number): { chunks: AsyncIterable<Buffer>; closed: Promise<void> } {
+  let regular = false;
+  let gz = false;
+  try {
+    regular = fstatSync(fd).isFile();
+    gz = regular && fdStartsWithGzip(fd);
+  } catch {
+    // unreadable: the stream reports the error
+  }
+  const raw = createReadStream("", { fd, autoClose: true, highWaterMark: CHUNK });
+  const closed = new Promise<void>((resolve) => raw.once("close", () => resolve()));
+  if (!regular) return { chunks: streamChunks(raw), closed }; // pipes: sniff the first chunk
+  return { chunks: gz ? gunzip(raw) : raw, closed };
 }
 
 /** src piped through gunzip; destroying the result (a `break` out of for-await) stops src too. */
@@ -85,27 +94,14 @@ export async function* streamChunks(src: AsyncIterable<Uint8Array>): AsyncGenera
 
 /**
  * Opens a dump for reading: a path (gzip detected) or "-" for the given stdin.
- * @returns the chunks and a close function
+ * @returns the chunks, and a promise that settles when the file is closed again
  */
-export function openDump(
-  path: string,
-  stdin?: AsyncIterable<Uint8Array>,
-): { chunks: AsyncIterable<Buffer>; close: () => void } {
+export function openDump(path: string, stdin?: AsyncIterable<Uint8Array>): { chunks: AsyncIterable<Buffer>; closed: Promise<void> } {
   if (path === "-") {
     if (stdin === undefined) throw new Error("no stdin to read '-' from");
-    return { chunks: streamChunks(stdin), close: () => {} };
+    return { chunks: streamChunks(stdin), closed: Promise.resolve() };
   }
-  const fd = openSync(path, "r");
-  let closed = false;
-  return {
-    chunks: fdChunks(fd),
-    close: () => {
-      if (!closed) {
-        closed = true;
-        closeQuietly(fd);
-      }
-    },
-  };
+  return fdChunks(openSync(path, "r"));
 }
 
 /** close(2), ignoring errors (the stream may have closed it already). */
