@@ -94,7 +94,15 @@ export function formatPinOwnerTable(res: PinOwnerResult): string {
   out += "bytes after culprit's put: what the buffer took in between the driver's put and the read; a smaller buffer has overwritten it.\n";
   out += "history held: seconds of events the buffer holds at this rate (size / bytes per second); the join needs the failure\n";
   out += "  and the culprit's put both in the buffer, so the user must read it within this time of the failure.\n";
-  if (res.holderText !== "") out += `\nWhat trace-unref + gets shows for the failed page:\n${res.holderText}`;
+  if (res.traceText !== "") out += `\n/sys/kernel/tracing/trace of trace-unref (RFC v2) when the user looks:\n${res.traceText}`;
+  if (res.pinnerText !== "") {
+    // Newest first; the first records are enough to see the format and the holder.
+    const records = res.pinnerText.split("\n\n").filter((r) => r !== "");
+    const shown = records.slice(0, 3).map((r) => `${r}\n\n`).join("");
+    out += `\n/sys/kernel/debug/page_pinner/buffer (Android) when the user looks, newest first:\n${shown}`;
+    if (records.length > 3) out += `(${records.length - 3} more records)\n`;
+  }
+  if (res.holderText !== "") out += `\nfindHolders() over trace-unref + gets (the review's new-reference tracing):\n${res.holderText}`;
   return out;
 }
 

@@ -160,6 +160,8 @@ export interface PassDetail {
   readonly results: PolicyResult[];
   /** Holder reports for the pinned page, by policy id. */
   readonly holderText: ReadonlyMap<string, string>;
+  /** The sink's file (tracefs `trace`, page_pinner `buffer`) as the user reads it, by policy id. */
+  readonly bufferText: ReadonlyMap<string, string>;
   readonly world: PinOwnerWorld;
   /** Wall time of the traced part of the run. */
   readonly wallMs: number;
@@ -232,6 +234,7 @@ export function runPass(config: PinOwnerConfig, specs: readonly PolicySpec[]): P
   const pinned = world.pinned;
   const results: PolicyResult[] = [];
   const holderText = new Map<string, string>();
+  const bufferText = new Map<string, string>();
   for (const { spec, sink, tracer, depot, bytesAtCulprit } of armed) {
     const st = sink.stats();
     const ts = tracer.stats();
@@ -245,6 +248,8 @@ export function runPass(config: PinOwnerConfig, specs: readonly PolicySpec[]): P
         if (stackHas(list, h.index, (x) => depot.fetchFrames(x), (id) => sim.symbols.symbolize(id), CULPRIT_FUNCTION)) culpritInBuffer = true;
       }
       holderText.set(spec.id, formatHolderReport(report, list, ctx));
+      // Only the flagged sinks are small enough to print.
+      if (spec.tracer === "flagged") bufferText.set(spec.id, sink.render(ctx));
     }
     const pe = pageExtCost(world, spec);
     const bytes = st.bytesWritten;
@@ -278,7 +283,7 @@ export function runPass(config: PinOwnerConfig, specs: readonly PolicySpec[]): P
       cmaResult,
     });
   }
-  return { results, holderText, world, wallMs };
+  return { results, holderText, bufferText, world, wallMs };
 }
 
 export interface PinOwnerResult {
@@ -289,6 +294,10 @@ export interface PinOwnerResult {
   readonly rows: readonly PolicyResult[];
   /** What the flagged-page approach tells the user about the pinned page. */
   readonly holderText: string;
+  /** tracefs `trace` of trace-unref (RFC v2) at the look. */
+  readonly traceText: string;
+  /** /sys/kernel/debug/page_pinner/buffer at the look. */
+  readonly pinnerText: string;
 }
 
 /**
@@ -318,5 +327,7 @@ export function runPinOwner(config: PinOwnerConfig, onProgress?: (done: number, 
     cmaEnd: pass.world.cmaEnd,
     rows,
     holderText: pass.holderText.get("unref-gets-ftrace") ?? "",
+    traceText: pass.bufferText.get("unref-ftrace") ?? "",
+    pinnerText: pass.bufferText.get("unref-pinner") ?? "",
   };
 }

@@ -9,7 +9,6 @@
 import {
   GFP_HIGHUSER_MOVABLE,
   MIGRATE_CMA,
-  MR_CONTIG_RANGE,
   type Pfn,
   PG_active,
   PG_lru,
@@ -403,14 +402,7 @@ export class PinOwnerWorld implements PageStateReader {
     const t = this.cmaTask;
     this.drain(t, "drainForContig");
     this.enter(t, "contigMigrate");
-    // TEMPORARY until @mm/buddy's allocContigRange lands: migrate the pinned page only.
-    const m = this.machine as unknown as { allocContigRange?: (s: number, e: number) => number };
-    const ret =
-      m.allocContigRange !== undefined
-        ? m.allocContigRange(startPfn, endPfn)
-        : this.pinned >= 0 && this.machine.migratePage(this.pinned, MR_CONTIG_RANGE) < 0
-          ? -16
-          : 0;
+    const ret = this.machine.allocContigRange(startPfn, endPfn);
     this.leave(t);
     return { ret, startPfn, endPfn };
   }
