@@ -18,7 +18,7 @@ export {
 export { ERA_TRAITS, ownerClientSize, ownerMembers, type EraTraits } from "./era.js";
 export { RecursionGuards, stackScanGuard, taskFlagGuard } from "./guards.js";
 export { depotStorage, inlineStorage } from "./storage.js";
-export { createPageOwner, PageOwner, type OwnerStats } from "./page-owner.js";
+export { createPageOwner, PageOwner, type OwnerCensus, type OwnerStats } from "./page-owner.js";
 export {
   dumpPageOwner,
   mixedBlockCounts,

@@ -108,6 +108,18 @@ export interface OwnerStats {
   readonly saves: number;
 }
 
+/** What census() counts. */
+export interface OwnerCensus {
+  readonly owned: number;
+  readonly allocated: number;
+  /** Allocated pages with dummy_handle (page_owner's and the depot's own pages). */
+  readonly dummy: number;
+  /** Allocated pages with failure_handle. */
+  readonly failure: number;
+  /** Allocated pages with early_handle. */
+  readonly early: number;
+}
+
 export class PageOwner {
   /** The AllocHooks to add to the allocator (no-ops until init, as the kernel's static key). */
   readonly hooks: AllocHooks;
@@ -591,6 +603,32 @@ export class PageOwner {
       allocStack: (pfn, out) => this.allocStack(pfn, out),
       fetch: (h, out) => this.fetch(h, out),
     };
+  }
+
+  /**
+   * Pages by state, counted over every pfn with page_ext: owned (PAGE_EXT_OWNER), allocated, and
+   * allocated pages carrying each special handle.
+   */
+  census(): OwnerCensus {
+    const out = { owned: 0, allocated: 0, dummy: 0, failure: 0, early: 0 };
+    if (!this.inited) return out;
+    const n = this.pageExt.nrPages;
+    const flags = this.flags;
+    const handle = this.handle;
+    const { dummyHandle, failureHandle, earlyHandle } = this;
+    for (let pfn = 0; pfn < n; pfn++) {
+      const f = flags[pfn];
+      if ((f & (1 << PAGE_EXT_OWNER)) === 0) continue;
+      out.owned++;
+      if ((f & (1 << PAGE_EXT_OWNER_ALLOCATED)) === 0) continue;
+      out.allocated++;
+      const h = handle[pfn];
+      if (h === 0) continue;
+      if (h === dummyHandle) out.dummy++;
+      else if (h === failureHandle) out.failure++;
+      else if (h === earlyHandle) out.early++;
+    }
+    return out;
   }
 
   /** nr_base_pages of a stack (6.9+), or undefined when it is not in stack_list. */

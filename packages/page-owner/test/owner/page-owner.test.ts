@@ -8,6 +8,7 @@ import {
   __GFP_COMP,
 } from "@mm/api";
 import { createPageExt } from "@mm/page-ext";
+import { createStackDepot, type StackDepot } from "@mm/stackdepot";
 import { describe, expect, it } from "vitest";
 import {
   createPageOwner,
@@ -443,4 +444,49 @@ describe("errors", () => {
     expect(() => b.po.record(1 << 20)).toThrow(/PFN_OUT_OF_RANGE/);
     expect(() => b.po.record(-1)).toThrow(/PFN_OUT_OF_RANGE/);
   });
+});
+
+describe("with the real @mm/stackdepot as the depot", () => {
+  for (const [era, depotEra] of [
+    ["v4.7", "v4.7"],
+    ["6.1", "v6.1"],
+    ["6.10", "current"],
+  ] as const) {
+    it(`${era}: pools re-enter page_owner and end up with dummy_handle; failures give failure_handle`, () => {
+      let depot: StackDepot | undefined;
+      const b = boot({ era, depot: (m) => (depot = createStackDepot({ era: depotEra, pageSource: m, memoryBytes: 32 << 20 })) });
+      const d = depot!;
+      // 250 distinct 14-frame stacks: more than one 16 KiB pool holds.
+      const common = Array.from({ length: 10 }, (_, k) => `layer${k}+0x10/0x80`);
+      for (let i = 0; i < 250; i++) {
+        const t = new FakeTask(1000 + i, 1000 + i, `w${i % 7}`);
+        b.frames(t, ["ret_from_fork+0x22/0x30", ...common, `worker${i}+0x10/0x80`, "alloc_pages+0x90/0x1a0"]);
+        b.tasks.cur = t;
+        b.m.allocPages(i % 3, GFP_KERNEL);
+      }
+      b.tasks.cur = b.init;
+      b.check();
+      d.checkInvariants();
+      const { pools, spare } = d.poolPfns();
+      const tracked = [...pools, ...(spare >= 0 ? [spare] : [])].filter((p) => b.po.record(p).owner);
+      expect(tracked.length).toBeGreaterThan(0);
+      // Pools taken after init are page_owner's own pages; the ones before init are early pages.
+      for (const p of tracked) expect([b.po.dummyHandle, b.po.earlyHandle]).toContain(b.po.record(p).handle);
+      expect(tracked.some((p) => b.po.record(p).handle === b.po.dummyHandle)).toBe(true);
+      // No pool can be added any more: once the current pool and the spare are full, saves fail.
+      b.m.failFromOrder = 2;
+      const u = new FakeTask(9, 9, "late");
+      b.tasks.cur = u;
+      let p = -1;
+      for (let i = 0; i < 3000 && b.po.counters.failure === 0; i++) {
+        u.push(b.sym.intern(`never_seen_${i}+0x1/0x2`));
+        p = b.m.allocPages(0, GFP_KERNEL);
+        u.pop();
+      }
+      b.tasks.cur = b.init;
+      expect(b.po.counters.failure).toBe(1);
+      expect(b.po.record(p)).toMatchObject({ handle: b.po.failureHandle, allocated: true, pid: 9 });
+      b.check();
+    });
+  }
 });

@@ -4,6 +4,7 @@ import {
   createPageOwner,
   depotStorage,
   inlineStorage,
+  type OwnerDepot,
   type OwnerEra,
   type PageOwner,
   type RecursionGuard,
@@ -44,6 +45,8 @@ export interface BootOptions {
   enabled?: boolean;
   /** Clock at boot (early pages are stamped with it). @defaultValue 0 */
   clockStart?: number;
+  /** Use this depot (e.g. the real @mm/stackdepot) instead of the fake. */
+  depot?: (m: FakeMachine) => OwnerDepot;
 }
 
 export function boot(o: BootOptions = {}): Booted {
@@ -70,7 +73,7 @@ export function boot(o: BootOptions = {}): Booted {
   const po = createPageOwner({
     pageExt: pe,
     era,
-    storage: (o.inline ?? era === "v4.6") ? inlineStorage() : depotStorage(depot),
+    storage: (o.inline ?? era === "v4.6") ? inlineStorage() : depotStorage(o.depot !== undefined ? o.depot(m) : depot),
     ...(o.guard !== undefined ? { guard: o.guard } : {}),
     ...(o.enabled !== undefined ? { enabled: o.enabled } : {}),
     tasks,
