@@ -5,6 +5,7 @@
 import {
   GFP_KERNEL,
   type Gfp,
+  MAX_PAGE_ORDER,
   type Order,
   PAGE_SHIFT,
   PAGE_SIZE,
@@ -72,10 +73,11 @@ export interface PagesMemory extends PageExtMemory {
 /**
  * Tables from a page allocator, as the kernel does after the buddy allocator is up:
  * alloc_pages_exact_nid() takes a block of get_order(size), split_page()s it and frees the pages past
- * the size; if that fails, vzalloc_node() takes order-0 pages one by one. The pages stay allocated
- * (page_owner later counts them as early allocated pages).
+ * the size; if that fails (or the size needs more than `maxOrder`), vzalloc_node() takes order-0
+ * pages one by one. The pages stay allocated (page_owner later counts them as early allocated pages).
+ * @param maxOrder largest order the allocator serves. @defaultValue MAX_PAGE_ORDER (10)
  */
-export function pagesMemory(source: ExactPageSource): PagesMemory {
+export function pagesMemory(source: ExactPageSource, maxOrder: Order = MAX_PAGE_ORDER): PagesMemory {
   const pieces: { pfn: Pfn; pages: number }[] = [];
   let held = 0;
   let vmallocTables = 0;
@@ -90,7 +92,8 @@ export function pagesMemory(source: ExactPageSource): PagesMemory {
     allocTable(bytes: number): boolean {
       const nr = Math.ceil(bytes / PAGE_SIZE);
       const order = getOrder(bytes);
-      const pfn = source.allocPages(order, PAGE_EXT_GFP);
+      // Above MAX_PAGE_ORDER __alloc_pages fails at once (silently, __GFP_NOWARN): vzalloc it is.
+      const pfn = order <= maxOrder ? source.allocPages(order, PAGE_EXT_GFP) : -1;
       if (pfn >= 0) {
         // make_alloc_exact(): split, then give back the tail past `nr` pages.
         if (nr < 1 << order) {

@@ -47,6 +47,15 @@ describe("pagesMemory: alloc_pages_exact_nid then vzalloc_node", () => {
     expect(src.usedPages()).toBe(192);
   });
 
+  it("goes straight to vzalloc when the table needs more than the max order", () => {
+    const src = new FakeSource(8192);
+    const { mem, pe } = boot(src, 1, 128); // 136 bytes a page: 1088 pages, order 11
+    pe.init();
+    expect(src.log.some((l) => l.endsWith(" 11"))).toBe(false);
+    expect(mem.vmallocTables).toBe(1);
+    expect(mem.pages).toBe(1088);
+  });
+
   it("fails all or nothing and rolls every earlier table back", () => {
     const src = new FakeSource(4096);
     const { mem, pe } = boot(src, 3, pageOwnerClientSize("6.1"));
