@@ -70,6 +70,8 @@ export interface MemallocTaskView {
 export interface ReportObserver {
   /** A line naming task t's in-flight allocation (warn_alloc stall line, MemAlloc line with seq=). */
   named(t: number, nowNs: number): void;
+  /** A bounded report counted task t's stalling allocation in a group line instead of naming it. */
+  folded?(t: number, nowNs: number): void;
 }
 
 /**

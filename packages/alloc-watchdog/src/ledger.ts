@@ -29,6 +29,10 @@ export interface StallRecord {
   readonly stateAtThreshold: number;
   /** Per policy: when a line first named this allocation (NaN: never). */
   readonly firstNamedNs: readonly number[];
+  /** Per policy: when a report first named or counted it (a bounded report's group line). */
+  readonly firstSeenNs: readonly number[];
+  /** Per policy: classify(t) when a line first named it (-1: never named). */
+  readonly namedState: readonly number[];
 }
 
 export class StallLedger implements SlowpathListener {
@@ -43,6 +47,8 @@ export class StallLedger implements SlowpathListener {
   private episode = new Uint32Array(0);
   private crossedState = new Int16Array(0);
   private named = new Float64Array(0); // [policy * cap + t]
+  private seen = new Float64Array(0); // [policy * cap + t]
+  private namedAt = new Int16Array(0); // [policy * cap + t]: classify(t) at the first naming
   /**
    * Episodes in start order (starts only grow, so a FIFO is sorted): task and episode number.
    * One timer fires at the head's crossing time; ended episodes are skipped when they reach the head.
@@ -73,7 +79,15 @@ export class StallLedger implements SlowpathListener {
     const crossed = new Int16Array(cap).fill(-1);
     crossed.set(this.crossedState);
     const named = new Float64Array(cap * this.policies.length).fill(NaN);
-    for (let p = 0; p < this.policies.length; p++) named.set(this.named.subarray(p * this.cap, (p + 1) * this.cap), p * cap);
+    const seen = new Float64Array(cap * this.policies.length).fill(NaN);
+    const namedAt = new Int16Array(cap * this.policies.length).fill(-1);
+    for (let p = 0; p < this.policies.length; p++) {
+      named.set(this.named.subarray(p * this.cap, (p + 1) * this.cap), p * cap);
+      seen.set(this.seen.subarray(p * this.cap, (p + 1) * this.cap), p * cap);
+      namedAt.set(this.namedAt.subarray(p * this.cap, (p + 1) * this.cap), p * cap);
+    }
+    this.seen = seen;
+    this.namedAt = namedAt;
     this.start = start;
     this.episode = episode;
     this.crossedState = crossed;
@@ -88,7 +102,11 @@ export class StallLedger implements SlowpathListener {
     const ep = (this.episode[t] + 1) >>> 0;
     this.episode[t] = ep;
     this.crossedState[t] = -1;
-    for (let p = 0; p < this.policies.length; p++) this.named[p * this.cap + t] = NaN;
+    for (let p = 0; p < this.policies.length; p++) {
+      this.named[p * this.cap + t] = NaN;
+      this.seen[p * this.cap + t] = NaN;
+      this.namedAt[p * this.cap + t] = -1;
+    }
     if (this.qLen === this.qTask.length) this.growQueue();
     const j = (this.qHead + this.qLen) & (this.qTask.length - 1);
     this.qTask[j] = t;
@@ -144,14 +162,20 @@ export class StallLedger implements SlowpathListener {
   end(t: number, nowNs: number): void {
     if (this.closed || t >= this.cap || Number.isNaN(this.start[t])) return;
     if (this.crossedState[t] >= 0) this.push(t, nowNs);
-    else for (let p = 0; p < this.policies.length; p++) if (!Number.isNaN(this.named[p * this.cap + t])) this.earlyReports[p]++;
+    else for (let p = 0; p < this.policies.length; p++) if (!Number.isNaN(this.seen[p * this.cap + t])) this.earlyReports[p]++;
     this.start[t] = NaN;
   }
 
   private push(t: number, endNs: number): void {
     const firstNamedNs: number[] = [];
-    for (let p = 0; p < this.policies.length; p++) firstNamedNs.push(this.named[p * this.cap + t]);
-    this.records.push({ t, pid: this.opts.pid(t), startNs: this.start[t], endNs, stateAtThreshold: this.crossedState[t], firstNamedNs });
+    const firstSeenNs: number[] = [];
+    const namedState: number[] = [];
+    for (let p = 0; p < this.policies.length; p++) {
+      firstNamedNs.push(this.named[p * this.cap + t]);
+      firstSeenNs.push(this.seen[p * this.cap + t]);
+      namedState.push(this.namedAt[p * this.cap + t]);
+    }
+    this.records.push({ t, pid: this.opts.pid(t), startNs: this.start[t], endNs, stateAtThreshold: this.crossedState[t], firstNamedNs, firstSeenNs, namedState });
   }
 
   /** The observer to hand to policy `p` (index into `policies`). */
@@ -161,7 +185,16 @@ export class StallLedger implements SlowpathListener {
       named: (t: number, nowNs: number): void => {
         if (this.closed || t >= this.cap || Number.isNaN(this.start[t])) return;
         const i = p * this.cap + t;
-        if (Number.isNaN(this.named[i])) this.named[i] = nowNs;
+        if (Number.isNaN(this.named[i])) {
+          this.named[i] = nowNs;
+          this.namedAt[i] = this.opts.classify(t);
+        }
+        if (Number.isNaN(this.seen[i])) this.seen[i] = nowNs;
+      },
+      folded: (t: number, nowNs: number): void => {
+        if (this.closed || t >= this.cap || Number.isNaN(this.start[t])) return;
+        const i = p * this.cap + t;
+        if (Number.isNaN(this.seen[i])) this.seen[i] = nowNs;
       },
     };
   }
@@ -191,9 +224,22 @@ export interface PolicySummary {
   /** Stalls a line named while they were in flight. */
   readonly named: number;
   readonly namedStuck: number;
-  /** Detection latency (first naming − (start + threshold)) of named stalls, seconds. */
+  /** Stuck stalls first named while the task was still blocked (not looping) — what warn_alloc cannot do. */
+  readonly namedWhileBlocked: number;
+  /** Stalls a report named or counted (bounded reports fold most tasks into group lines). */
+  readonly seen: number;
+  readonly seenStuck: number;
+  /** Detection latency (first naming − (start + threshold)) of named stalls, seconds; NaN if none. */
   readonly latencyMedianS: number;
   readonly latencyMaxS: number;
+  /** The same over the stuck stalls only. */
+  readonly stuckLatencyMedianS: number;
+}
+
+function median(sorted: readonly number[]): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  return n % 2 === 1 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
 
 /** Count and time what policy `p` caught. `looping` is the classify() value of a looping task. */
@@ -201,17 +247,41 @@ export function summarizeStalls(records: readonly StallRecord[], p: number, thre
   let stuck = 0;
   let named = 0;
   let namedStuck = 0;
+  let namedWhileBlocked = 0;
+  let seen = 0;
+  let seenStuck = 0;
   const lat: number[] = [];
+  const latStuck: number[] = [];
   for (const r of records) {
     const isStuck = r.stateAtThreshold !== looping;
     if (isStuck) stuck++;
+    if (!Number.isNaN(r.firstSeenNs[p])) {
+      seen++;
+      if (isStuck) seenStuck++;
+    }
     const at = r.firstNamedNs[p];
     if (Number.isNaN(at)) continue;
     named++;
-    if (isStuck) namedStuck++;
-    lat.push((at - (r.startNs + thresholdNs)) / 1e9);
+    const l = (at - (r.startNs + thresholdNs)) / 1e9;
+    lat.push(l);
+    if (isStuck) {
+      namedStuck++;
+      latStuck.push(l);
+      if (r.namedState[p] !== looping) namedWhileBlocked++;
+    }
   }
   lat.sort((a, b) => a - b);
-  const median = lat.length === 0 ? NaN : lat.length % 2 === 1 ? lat[(lat.length - 1) / 2] : (lat[lat.length / 2 - 1] + lat[lat.length / 2]) / 2;
-  return { stalls: records.length, stuck, named, namedStuck, latencyMedianS: median, latencyMaxS: lat.length === 0 ? NaN : lat[lat.length - 1] };
+  latStuck.sort((a, b) => a - b);
+  return {
+    stalls: records.length,
+    stuck,
+    named,
+    namedStuck,
+    namedWhileBlocked,
+    seen,
+    seenStuck,
+    latencyMedianS: median(lat),
+    latencyMaxS: lat.length === 0 ? NaN : lat[lat.length - 1],
+    stuckLatencyMedianS: median(latStuck),
+  };
 }

@@ -336,6 +336,8 @@ export class MemallocWatchdog {
     let foldedOther = 0;
     // group the folded stalling tasks by (gfp, order, state)
     const groups = new Map<string, { tasks: number; gfp: number; order: number; state: string; min: number; max: number }>();
+    const obs = this.opts.observer;
+    const now = this.opts.scheduler.now();
     for (let i = shown; i < cand.length; i++) {
       const t = cand[i];
       if (!(type[t] & T_STALLING)) {
@@ -343,6 +345,7 @@ export class MemallocWatchdog {
         continue;
       }
       foldedStalling++;
+      obs?.folded?.(t, now);
       const state = stateName(tasks.state(t));
       const key = `${table.gfp[t]}/${table.order[t]}/${state}`;
       const delay = nowJ - nsToJiffies(start[t], this.hz);
