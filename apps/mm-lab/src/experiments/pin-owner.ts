@@ -92,6 +92,7 @@ export function formatPinOwnerTable(res: PinOwnerResult): string {
   out += `${t.toString()}\n`;
   out += "candidate puts: puts of the failed page the user must inspect (with gets traced, temporary references are excluded).\n";
   out += "bytes after culprit's put: what the buffer took in between the driver's put and the read; a smaller buffer has overwritten it.\n";
+  if (timing) out += "extra ns/put: wall time of the pass with that tracer alone minus an untraced pass, per put (fastest of 2; noisy on a shared machine).\n";
   out += "history held: seconds of events the buffer holds at this rate (size / bytes per second); the join needs the failure\n";
   out += "  and the culprit's put both in the buffer, so the user must read it within this time of the failure.\n";
   if (res.traceText !== "") out += `\n/sys/kernel/tracing/trace of trace-unref (RFC v2) when the user looks:\n${res.traceText}`;
@@ -125,7 +126,7 @@ export const pinOwnerExperiment: Experiment = {
   run(args: ExperimentArgs, io: RunIO): void {
     const config = pinOwnerConfig(args);
     const json = args.json === true;
-    const progress = io.progress(config.timing ? policies(config).length + 2 : 1, "pin-owner");
+    const progress = io.progress(config.timing ? 1 + (policies(config).length + 1) * 2 : 1, "pin-owner");
     const res = runPinOwner(config, () => progress.tick());
     progress.stop();
     if (json) for (const r of res.rows) io.write(`${jsonRow(r)}\n`);

@@ -300,24 +300,33 @@ export interface PinOwnerResult {
   readonly pinnerText: string;
 }
 
+/** Wall-clock passes per policy with `timing`; the fastest counts (the machine may be shared). */
+const TIMING_REPS = 2;
+
 /**
- * Every policy on one workload pass; with `timing`, also one pass per policy alone and an untraced
- * pass, for the wall-clock cost per put.
+ * Every policy on one workload pass; with `timing`, also passes of each policy alone and untraced
+ * ones, for the wall-clock cost per put (the fastest of TIMING_REPS each).
  */
 export function runPinOwner(config: PinOwnerConfig, onProgress?: (done: number, total: number) => void): PinOwnerResult {
   const specs = policies(config);
-  const total = config.timing ? specs.length + 2 : 1;
+  const total = config.timing ? 1 + (specs.length + 1) * TIMING_REPS : 1;
   const pass = runPass(config, specs);
   let done = 1;
   onProgress?.(done, total);
   let rows = pass.results;
   if (config.timing) {
-    const base = runPass(config, []).wallMs;
-    onProgress?.(++done, total);
+    const fastest = (s: readonly PolicySpec[]): number => {
+      let best = Infinity;
+      for (let i = 0; i < TIMING_REPS; i++) {
+        best = Math.min(best, runPass(config, s).wallMs);
+        onProgress?.(++done, total);
+      }
+      return best;
+    };
+    const base = fastest([]);
     rows = rows.map((r, i) => {
-      const alone = runPass(config, [specs[i]]);
-      onProgress?.(++done, total);
-      return { ...r, extraNsPerPut: r.puts === 0 ? null : ((alone.wallMs - base) * 1e6) / r.puts };
+      const wall = fastest([specs[i]]);
+      return { ...r, extraNsPerPut: r.puts === 0 ? null : ((wall - base) * 1e6) / r.puts };
     });
   }
   return {
