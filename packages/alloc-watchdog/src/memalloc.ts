@@ -86,11 +86,11 @@ export class MemallocTable {
    * started a new outermost record (false: untracked gfp, or nested inside another allocation).
    */
   enter(t: number, gfp: Gfp, order: Order, nowNs: number): boolean {
-    if (!Number.isInteger(t) || t < 0) throw new MmError("EINVAL", `bad task index ${t}`, { t });
-    if (!Number.isInteger(order) || order < 0 || order > MAX_PAGE_ORDER)
-      throw new MmError("BAD_ORDER", `order ${order} out of range`, { order });
-    if (!this.tracks(gfp)) return false;
-    this.ensureCapacity(t + 1);
+    // `x >>> 0 === x`: a non-negative integer below 2^32, in one comparison
+    if (t >>> 0 !== t) throw new MmError("EINVAL", `bad task index ${t}`, { t });
+    if (order >>> 0 !== order || order > MAX_PAGE_ORDER) throw new MmError("BAD_ORDER", `order ${order} out of range`, { order });
+    if ((gfp & this.trackMask) === 0) return false;
+    if (t >= this.inFlight.length) this.ensureCapacity(t + 1);
     const depth = this.inFlight[t];
     if (depth >= MAX_NESTING) throw new MmError("BAD_STATE", `allocation nesting overflow on task ${t}`, { t });
     this.inFlight[t] = depth + 1;
@@ -107,8 +107,8 @@ export class MemallocTable {
 
   /** stop_memalloc_timer(gfp): returns true when the outermost record ended. */
   exit(t: number, gfp: Gfp): boolean {
-    if (!this.tracks(gfp)) return false;
-    if (!Number.isInteger(t) || t < 0 || t >= this.capacity || this.inFlight[t] === 0)
+    if ((gfp & this.trackMask) === 0) return false;
+    if (t >>> 0 !== t || t >= this.inFlight.length || this.inFlight[t] === 0)
       throw new MmError("BAD_STATE", `task ${t} is not inside a tracked allocation`, { t });
     const depth = this.inFlight[t] - 1;
     this.inFlight[t] = depth;

@@ -115,8 +115,8 @@ export class WarnAllocStall implements SlowpathObserver {
   readonly ratelimit: Ratelimit;
   private readonly opts: WarnAllocOptions;
   private readonly honorNowarn: boolean;
-  /** Per task: the slow path's local `stall_timeout` (jiffies) and the alloc_start it belongs to. */
-  private stallTimeout: Float64Array;
+  /** Per task: alloc_start + stall_timeout in jiffies (the slow path's locals), and the alloc_start it belongs to. */
+  private deadline: Float64Array;
   private seenStart: Float64Array;
 
   constructor(opts: WarnAllocOptions) {
@@ -131,35 +131,36 @@ export class WarnAllocStall implements SlowpathObserver {
       opts.ratelimitBurst ?? DEFAULT_RATELIMIT_BURST,
       "warn_alloc",
     );
-    this.stallTimeout = new Float64Array(64);
+    this.deadline = new Float64Array(64);
     this.seenStart = new Float64Array(64).fill(NaN);
   }
 
   private ensure(t: number): void {
-    if (t < this.stallTimeout.length) return;
-    let n = this.stallTimeout.length;
+    let n = this.deadline.length;
     while (n <= t) n *= 2;
     const a = new Float64Array(n);
-    a.set(this.stallTimeout);
+    a.set(this.deadline);
     const b = new Float64Array(n).fill(NaN);
     b.set(this.seenStart);
-    this.stallTimeout = a;
+    this.deadline = a;
     this.seenStart = b;
   }
 
   /** The stall check at the top of a retry (after get_page_from_freelist failed). */
   stallCheck(t: number, gfp: Gfp, order: Order, allocStartNs: number): void {
-    this.ensure(t);
+    if (t >= this.deadline.length) this.ensure(t);
+    const step = WARN_ALLOC_STALL_SECS * this.hz;
     if (this.seenStart[t] !== allocStartNs) {
       // a new __alloc_pages_slowpath invocation: its locals start over
       this.seenStart[t] = allocStartNs;
-      this.stallTimeout[t] = WARN_ALLOC_STALL_SECS * this.hz;
+      this.deadline[t] = nsToJiffies(allocStartNs, this.hz) + step;
     }
     const now = this.opts.clock.now();
     const nowJ = nsToJiffies(now, this.hz);
+    // time_after(jiffies, alloc_start + stall_timeout)
+    if (!(nowJ > this.deadline[t])) return;
+    this.deadline[t] += step;
     const startJ = nsToJiffies(allocStartNs, this.hz);
-    if (!(nowJ > startJ + this.stallTimeout[t])) return;
-    this.stallTimeout[t] += WARN_ALLOC_STALL_SECS * this.hz;
     if (this.honorNowarn && gfp & __GFP_NOWARN) return;
     const ms = jiffiesToMsecs(nowJ - startJ, this.hz);
     if (!this.warn(t, formatStallLine(this.opts.tasks.comm(t), ms, order, gfp, this.layout, this.era), nowJ)) return;
