@@ -68,13 +68,13 @@ export function formatPinOwnerTable(res: PinOwnerResult): string {
     const row = [
       r.label,
       fmtBytes(r.bufferBytes),
-      fmtInt(r.eventsPerSec),
+      r.eventsPerSec < 10 ? r.eventsPerSec.toFixed(2) : fmtInt(r.eventsPerSec),
       fmtBytes(r.bytesPerSec),
       fmtInt(r.lost),
       fmtSeconds(r.historySeconds),
       yesNo(r.failureInBuffer),
       yesNo(r.culpritInBuffer),
-      fmtInt(r.candidates),
+      r.failureInBuffer ? fmtInt(r.candidates) : "-",
       fmtBytes(r.bytesAfterCulprit),
       r.stacksPerPut.toFixed(4),
       r.bytesPerPut.toFixed(2),
@@ -90,7 +90,8 @@ export function formatPinOwnerTable(res: PinOwnerResult): string {
   out += `driver pins pfn 0x${res.pinned.toString(16)} at ${c.pinAtMs} ms; cma_alloc of ${c.cmaAllocPages} pages fails at ${c.failAtMs} ms (ret ${first?.cmaResult ?? 0}); `;
   out += `driver puts it at ${c.releaseAtMs} ms; the user reads the buffer at ${c.lookAtMs} ms\n`;
   out += `${t.toString()}\n`;
-  out += "candidate puts: puts of the failed page the user must inspect (with gets traced, temporary references are excluded).\n";
+  out += "candidate puts: puts of the failed page the user must inspect (with gets traced, temporary references are excluded);\n";
+  out += "  '-' when the failure event is gone, so the join has no pfn to start from.\n";
   out += "bytes after culprit's put: what the buffer took in between the driver's put and the read; a smaller buffer has overwritten it.\n";
   if (timing) out += "extra ns/put: wall time of the pass with that tracer alone minus an untraced pass, per put (fastest of 2; noisy on a shared machine).\n";
   out += "history held: seconds of events the buffer holds at this rate (size / bytes per second); the join needs the failure\n";

@@ -61,7 +61,7 @@ export const DEFAULT_CONFIG: PinOwnerConfig = {
   pinAtMs: 200,
   failAtMs: 500,
   releaseAtMs: 2000,
-  lookAtMs: 10_000,
+  lookAtMs: 15_000,
   bigBufferKb: 16 * (TRACE_BUF_SIZE_DEFAULT / 1024),
   timing: false,
 };
