@@ -50,6 +50,7 @@ describe("kmallocwd scan with 4000 stalling tasks", () => {
   bench("check_memalloc_stalling_tasks, bounded (16 tasks + 8 groups)", () => {
     sink += bounded.checkStallingTasks().stalling;
   });
+  void sink;
 });
 
 describe("warn_alloc stall check, 4000 looping tasks (not yet due)", () => {
