@@ -3,6 +3,7 @@ import { buddyinfo } from "./buddyinfo.js";
 import { reportingAb } from "./reporting-ab.js";
 import { pageOwner } from "./page-owner.js";
 import { pinOwnerExperiment } from "./pin-owner.js";
+import { allocStall } from "./alloc-stall.js";
 
 /** Every experiment the CLI knows, in `mm-lab list` order. Add one line per experiment file. */
 export const experiments: readonly Experiment[] = [
@@ -10,4 +11,5 @@ export const experiments: readonly Experiment[] = [
   pageOwner,
   buddyinfo,
   pinOwnerExperiment,
+  allocStall,
 ];
