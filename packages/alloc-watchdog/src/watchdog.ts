@@ -61,6 +61,8 @@ export interface WatchdogOptions {
   /** out_of_memory_count (kmallocwd counted out_of_memory() calls); read at every report. */
   readonly oomCount?: () => number;
   readonly observer?: ReportObserver;
+  /** The PF_KSWAPD bit of the era the task view's flags come from (default 4.9's 0x40000; 4.12+ use 0x20000). */
+  readonly kswapdFlag?: number;
 }
 
 export interface WatchdogStats {
@@ -115,12 +117,14 @@ export class MemallocWatchdog {
   private readonly opts: WatchdogOptions;
   /** Per-task type bits of the current scan (reused). */
   private type = new Uint8Array(64);
+  private readonly kswapdFlag: number;
 
   constructor(opts: WatchdogOptions) {
     this.opts = opts;
     this.hz = opts.hz ?? DEFAULT_HZ;
     this.era = opts.era ?? "4.9";
     this.bound = opts.bound ?? null;
+    this.kswapdFlag = opts.kswapdFlag ?? PF_KSWAPD;
     this.timeout = opts.timeoutSecs ?? DEFAULT_MEMALLOC_TASK_TIMEOUT_SECS;
     if (!(this.hz > 0)) throw new MmError("BAD_CONFIG", `HZ must be > 0, got ${this.hz}`);
     if (!(this.timeout >= 0) || !Number.isInteger(this.timeout)) throw new MmError("BAD_CONFIG", `timeout must be a whole number of seconds >= 0, got ${this.timeout}`);
@@ -260,7 +264,7 @@ export class MemallocWatchdog {
         ty |= T_STALLING;
         stalling++;
       }
-      if (flags & PF_KSWAPD) ty |= T_KSWAPD;
+      if (flags & this.kswapdFlag) ty |= T_KSWAPD;
       type[t] = ty;
     }
     if (stalling === 0) return { ...EMPTY_SCAN, dying, exiting, victim };

@@ -231,3 +231,17 @@ describe("bounded report", () => {
     expect(wd.stats.folded).toBe(4);
   });
 });
+
+describe("era of the task flags", () => {
+  it("finds kswapd by the PF_KSWAPD bit of the era the flags come from", () => {
+    // 4.12+ moved PF_KSWAPD to 0x20000 (PF_FSTRANS gone): kswapd0 prints flags=0xa20840 there
+    const { sched, table, out, wd } = setup([task("kswapd0", 45, { flags: 0xa20840 }), task("x", 101)], { kswapdFlag: 0x20000, era: "4.14" });
+    sched.runUntil(100e9);
+    table.enter(1, GFP_KERNEL, 0, 0);
+    wd.checkStallingTasks();
+    expect(out.lines.slice(1, 3)).toEqual([
+      "MemAlloc: kswapd0(45) flags=0xa20840 switches=0",
+      "MemAlloc: x(101) flags=0x400000 switches=0 seq=1 gfp=0x14000c0(GFP_KERNEL) order=0 delay=25000",
+    ]);
+  });
+});

@@ -83,6 +83,7 @@ function verdict(r: ScenarioResult): string {
 export function formatReport(results: readonly ScenarioResult[], seed: number): string {
   const lines = [
     `alloc-stall: seed ${seed}, HZ ${HZ}; policies watch the same runs (printing does not change the model)`,
+    "warn_alloc: the v4.9 stall line (4.10-4.14 add \", nodemask=(null)\" and a cpuset line); gfp and task flags in 4.9 numbering",
     ...results.map(describeTruth),
     formatTable(results),
     "stalls: slow-path allocations lasting >= 10 s (the model's ground truth); stuck: at 10 s the task was blocked",
