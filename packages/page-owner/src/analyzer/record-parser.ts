@@ -52,6 +52,22 @@ function digitsEnd(s: string, i: number): number {
   return j === i ? -1 : j;
 }
 
+/** End of a run of hex digits at s[i..]. */
+function hexEnd(s: string, i: number): number {
+  let j = i;
+  while (j < s.length) {
+    const c = s.charCodeAt(j) | 0x20; // fold A-F to a-f (digits unaffected)
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) break;
+    j++;
+  }
+  return j;
+}
+
+/** Decimal digits -> bigint (numbers first: BigInt(string) is the slow path). */
+function toBig(s: string): bigint {
+  return s.length <= 15 ? BigInt(Number(s)) : BigInt(s);
+}
+
 function parseHeader(line: string): Header | Fail {
   let i = HEADER.length;
   let j = digitsEnd(line, i);
@@ -61,8 +77,7 @@ function parseHeader(line: string): Header | Fail {
   if (order > 63) return "range";
   if (!line.startsWith(", mask 0x", j)) return "bad";
   i = j + 9;
-  j = i;
-  while (j < line.length && /[0-9a-fA-F]/.test(line[j])) j++;
+  j = hexEnd(line, i);
   if (j === i) return "bad";
   if (j - i > 8) return "range";
   const gfp = parseInt(line.slice(i, j), 16) >>> 0;
@@ -93,7 +108,7 @@ function parseHeader(line: string): Header | Fail {
       // The comm may itself contain "), ts ": the last occurrence closes it.
       const close = line.lastIndexOf("), ts ");
       if (close < j + 2) return "bad";
-      h.comm = utf8(line.slice(j + 2, close));
+      h.comm = line.slice(j + 2, close);
       j = close + 1;
     }
   }
@@ -101,7 +116,7 @@ function parseHeader(line: string): Header | Fail {
   i = j + 5;
   j = digitsEnd(line, i);
   if (j === -1 || !line.startsWith(" ns", j)) return "bad";
-  const ts = BigInt(line.slice(i, j));
+  const ts = toBig(line.slice(i, j));
   if (ts > U64_MAX) return "range";
   h.tsNs = ts;
   j += 3;
@@ -110,7 +125,7 @@ function parseHeader(line: string): Header | Fail {
   i = j + 10;
   j = digitsEnd(line, i);
   if (j === -1 || !line.startsWith(" ns", j) || j + 3 !== line.length) return "bad";
-  const fts = BigInt(line.slice(i, j));
+  const fts = toBig(line.slice(i, j));
   if (fts > U64_MAX) return "range";
   h.freeTsNs = fts;
   return h;
@@ -128,7 +143,51 @@ interface PfnLine {
   pageFlagNames: string;
 }
 
+/** Hand parser for the v4.6+ PFN line; null when the line is not exactly that shape. */
+function parsePfnFast(line: string): PfnLine | Fail | null {
+  let i = 4; // after "PFN "
+  const hex = line.startsWith("0x", i);
+  let j = hex ? hexEnd(line, i + 2) : digitsEnd(line, i);
+  if (j === -1 || (hex && j === i + 2)) return null;
+  const pfnText = hex ? line.slice(i + 2, j) : line.slice(i, j);
+  if (!line.startsWith(" type ", j)) return null;
+  i = j + 6;
+  j = line.indexOf(" Block ", i);
+  if (j <= i) return null;
+  const migratetype = line.slice(i, j);
+  i = j + 7;
+  j = digitsEnd(line, i);
+  if (j === -1 || !line.startsWith(" type ", j)) return null;
+  const blockText = line.slice(i, j);
+  i = j + 6;
+  j = line.indexOf(" Flags 0x", i);
+  if (j <= i) return null;
+  const blockMigratetype = line.slice(i, j);
+  i = j + 9;
+  j = hexEnd(line, i);
+  if (j === i || line.charCodeAt(j) !== 40 || line.charCodeAt(line.length - 1) !== 41) return null;
+  if (migratetype.includes(" ") || blockMigratetype.includes(" ")) return null;
+  if (pfnText.length > 13 || blockText.length > 15 || j - i > 16) return "range";
+  const pfn = hex ? parseInt(pfnText, 16) : Number(pfnText);
+  const block = Number(blockText);
+  if (!Number.isSafeInteger(pfn) || !Number.isSafeInteger(block)) return "range";
+  const flagsHex = line.slice(i, j);
+  const flags = flagsHex.length <= 13 ? BigInt(parseInt(flagsHex, 16)) : BigInt(`0x${flagsHex}`);
+  return {
+    pfn,
+    pfnHex: hex,
+    migratetype,
+    block,
+    blockMigratetype,
+    fallback: false,
+    pageFlags: flags,
+    pageFlagNames: line.slice(j + 1, line.length - 1),
+  };
+}
+
 function parsePfnLine(line: string): PfnLine | Fail {
+  const fast = parsePfnFast(line);
+  if (fast !== null) return fast;
   let m = PFN_RE.exec(line);
   if (m !== null) {
     const hex = m[1].startsWith("0x");
@@ -179,6 +238,8 @@ export class PageOwnerParser {
   private skipping = false;
   private lineNo = 0;
   private readonly maxLine: number;
+  /** The input has had bytes >= 0x80: text fields may need UTF-8 decoding. */
+  private high = false;
 
   // The open record (recStart === 0: none).
   private recStart = 0;
@@ -208,6 +269,9 @@ export class PageOwnerParser {
   /** Feeds a chunk: a Buffer, or a latin1 string (one char per byte). */
   push(chunk: Uint8Array | string): void {
     let s = typeof chunk === "string" ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString("latin1");
+    // Sticky: once the input has shown a byte >= 0x80, text fields are checked one by one.
+    // (a latin1 char >= 0x80 takes two bytes in UTF-8: a native length check finds one)
+    if (!this.high) this.high = Buffer.byteLength(s, "utf8") !== s.length;
     let p = 0;
     if (this.skipping) {
       const nl = s.indexOf("\n");
@@ -220,21 +284,22 @@ export class PageOwnerParser {
       p = 0;
       this.partial = "";
     }
-    for (;;) {
-      const nl = s.indexOf("\n", p);
-      if (nl === -1) break;
-      let end = nl;
-      if (end > p && s.charCodeAt(end - 1) === 13) end--; // CRLF
-      if (end - p > this.maxLine) {
-        this.lineNo++;
+    // Native split is much faster than an indexOf loop; the last piece is an unfinished line.
+    const lines = (p === 0 ? s : s.slice(p)).split("\n");
+    const last = lines.length - 1;
+    for (let k = 0; k < last; k++) {
+      let l = lines[k];
+      this.lineNo++;
+      if (l.length > this.maxLine) {
         this.issue("LINE_TOO_LONG", this.lineNo, `line longer than ${this.maxLine} bytes`);
-        this.line(s.slice(p, p + this.maxLine));
-      } else {
-        this.lineNo++;
-        this.line(s.slice(p, end));
+        l = l.slice(0, this.maxLine);
+      } else if (l.length !== 0 && l.charCodeAt(l.length - 1) === 13) {
+        l = l.slice(0, -1); // CRLF
       }
-      p = nl + 1;
+      this.line(l);
     }
+    s = lines[last];
+    p = 0;
     const rest = s.length - p;
     if (rest > this.maxLine) {
       // A line that is already too long: handle what we have, drop the rest up to its newline.
@@ -318,6 +383,7 @@ export class PageOwnerParser {
       this.recBad = true;
       this.issue(h === "range" ? "OUT_OF_RANGE" : "BAD_HEADER", this.lineNo, `malformed record header: ${preview(l)}`);
     } else {
+      if (this.high && h.comm !== null) h.comm = utf8(h.comm);
       this.header = h;
       this.recBad = false;
     }
@@ -335,7 +401,7 @@ export class PageOwnerParser {
       return;
     }
     const frames = this.frames;
-    for (let i = 0; i < frames.length; i++) if (HIGH_BYTES.test(frames[i])) frames[i] = utf8(frames[i]);
+    if (this.high) for (let i = 0; i < frames.length; i++) frames[i] = utf8(frames[i]);
     this.records++;
     this.onRecord({
       line: start,

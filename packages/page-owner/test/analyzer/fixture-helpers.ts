@@ -2,7 +2,7 @@
 
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { runPageOwnerSort } from "@mm/page-owner";
 
@@ -46,6 +46,20 @@ export function fixtureDumpPath(): string {
   return dumpPath;
 }
 
+let smallPath: string | null = null;
+
+/** The first 2,000 records of the dump (about 1.1 MB): for tests that need real data, not all of it. */
+export function smallDumpPath(): string {
+  if (smallPath === null) {
+    const full = readFileSync(fixtureDumpPath(), "latin1");
+    let end = 0;
+    for (let i = 0; i < 2000; i++) end = full.indexOf("\n\n", end) + 2;
+    smallPath = join(dirname(fixtureDumpPath()), "page_owner-small.txt");
+    writeFileSync(smallPath, full.slice(0, end), "latin1");
+  }
+  return smallPath;
+}
+
 /** The reference output file of a run. */
 export function expectedOutput(c: FixtureCommand): Buffer {
   return gunzipSync(readFileSync(join(FIXTURE_DIR, `page_owner_sort-${c.era}`, `${c.name}.txt.gz`)));
@@ -75,4 +89,12 @@ export async function run(argv: readonly string[], stdin?: AsyncIterable<Uint8Ar
     env: {},
   });
   return { code, stdout, stderr };
+}
+
+/** An async source of chunks (as stdin would deliver them), from any iterable. */
+export async function* asyncChunks(chunks: Iterable<Uint8Array>): AsyncGenerator<Uint8Array, void, undefined> {
+  for (const c of chunks) {
+    await Promise.resolve(); // a real stream yields to the event loop between chunks
+    yield c;
+  }
 }

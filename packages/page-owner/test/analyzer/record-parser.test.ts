@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { isMmError, MmError } from "@mm/api";
+import { isMmError, type MmError } from "@mm/api";
 import {
   PageOwnerParser,
   parsePageOwner,
@@ -13,7 +13,7 @@ import {
   type ParseIssue,
 } from "@mm/page-owner";
 import { describe, expect, test } from "vitest";
-import { FIXTURE_DIR } from "./fixture-helpers.js";
+import { asyncChunks, FIXTURE_DIR } from "./fixture-helpers.js";
 
 const dump = gunzipSync(readFileSync(join(FIXTURE_DIR, "page_owner.txt.gz")));
 const dumpText = dump.toString("latin1");
@@ -91,11 +91,10 @@ describe("the real 6.1 capture", () => {
       p.end();
       expect(got).toEqual(want);
     }
-    async function* chunks(): AsyncGenerator<Uint8Array> {
-      for (let i = 0; i < head.length; i += 9999) yield head.subarray(i, i + 9999);
-    }
+    const pieces: Uint8Array[] = [];
+    for (let i = 0; i < head.length; i += 9999) pieces.push(head.subarray(i, i + 9999));
     const streamed: PageOwnerRecord[] = [];
-    for await (const r of parsePageOwner(chunks())) streamed.push(r);
+    for await (const r of parsePageOwner(asyncChunks(pieces))) streamed.push(r);
     expect(streamed).toEqual(want);
   });
 });

@@ -165,3 +165,58 @@ export function removeTsDigits(txt: string): string {
   const start = m.index + m[0].indexOf(m[1], 2);
   return txt.slice(0, start) + txt.slice(start + m[1].length);
 }
+
+/**
+ * The header line as every kernel from ~5.18 prints it. Gfp names are limited to what %pGg prints
+ * (upper-case names, `|`, leftover `0x<hex>`), so nothing before the comm can contain "pid",
+ * "tgid", "ts" or "order"; the comm is greedy, as in COMM_RE.
+ */
+const STD_HEADER =
+  /^Page allocated via order ([0-9]+), mask 0x[0-9a-f]+\([A-Z0-9_|a-fx]*\), pid ([0-9]+), tgid ([0-9]+) \((.*)\), ts ([0-9]+) ns(?:, free_ts ([0-9]+) ns)?$/;
+
+/** What the get_* helpers return for a block, computed at once. */
+export interface HeaderFields {
+  /** The order digits (get_page_num parses them). */
+  readonly order: string;
+  readonly pid: string;
+  readonly tgid: string;
+  readonly comm: string;
+  readonly ts: string;
+  /** undefined: the header has no free_ts (search the block as get_free_ts_nsec does). */
+  readonly freeTs: string | undefined;
+  /** Offset and length of the ts digits in the block (what remove_pattern deletes). */
+  readonly tsStart: number;
+}
+
+/**
+ * Fast path for a standard header: returns exactly what each regex would find first in the whole
+ * block, or null when that is not certain (odd header, or a comm containing "ts"), in which case
+ * the caller runs the regexes. Checked against the regexes by the differential fuzz test.
+ */
+export function standardHeader(content: string): HeaderFields | null {
+  let nl = content.indexOf("\n");
+  if (nl === -1) nl = content.length;
+  const m = STD_HEADER.exec(nl === content.length ? content : content.slice(0, nl));
+  if (m === null) return null;
+  const comm = m[4];
+  if (comm.includes("ts")) return null;
+  // ", ts <digits> ns" is the last "), ts " of the line: the digits start after it.
+  const tsStart = content.lastIndexOf("), ts ", nl) + 6;
+  return { order: m[1], pid: m[2], tgid: m[3], comm, ts: m[5], freeTs: m[6], tsStart };
+}
+
+/** get_page_num() from already extracted order digits. */
+export function pageNumOf(orderDigits: string): number {
+  const order = strtolInt(orderDigits);
+  return order === null || order > 64 ? 0 : 1 << order;
+}
+
+/** get_pid()/get_tgid() from already extracted digits. */
+export function intOf(digits: string): number {
+  return strtolInt(digits) ?? -1;
+}
+
+/** get_ts_nsec()/get_free_ts_nsec() from already extracted digits. */
+export function u64Of(digits: string): U64 {
+  return strtoullU64(digits) ?? U64_MINUS_ONE;
+}

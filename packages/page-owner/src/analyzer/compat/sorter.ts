@@ -42,7 +42,12 @@ import {
   getPid,
   getTgid,
   getTsNsec,
+  type HeaderFields,
+  intOf,
+  pageNumOf,
   removeTsDigits,
+  standardHeader,
+  u64Of,
   type U64,
 } from "./fields.js";
 import { glibcQsort } from "../internal/libc.js";
@@ -187,6 +192,10 @@ export class CompatSorter {
       this.io.stderr("max_size too small??\n");
       return false;
     }
+    if (debug === null) {
+      const h = standardHeader(content);
+      if (h !== null) return this.addFast(content, ext, h);
+    }
     // Without -d the get_* helpers are pure, so each is computed once; with -d they run as often
     // as in C, so the messages repeat as they would.
     let pid: number | undefined;
@@ -217,6 +226,40 @@ export class CompatSorter {
     }
     const allocator = getAllocator(buf, ext);
 
+    return this.insert(content, txt, pid, tgid, comm, tsNsec, freeTsNsec, allocator, pageNum);
+  }
+
+  /** add_list() for a standard header (see standardHeader): same results, one regex. */
+  private addFast(content: string, ext: string, h: HeaderFields): boolean {
+    const cfg = this.cfg;
+    const tsNsec = u64Of(h.ts);
+    let freeTsNsec: U64 = -1;
+    if (cfg.era === "6.1") {
+      freeTsNsec = h.freeTs === undefined ? getFreeTsNsec(content, null) : u64Of(h.freeTs);
+      if (cfg.filter & FILTER_UNRELEASE && !isZero(freeTsNsec) && tsNsec < freeTsNsec) return true;
+    }
+    const pid = intOf(h.pid);
+    if (cfg.filter & FILTER_PID && !cfg.pids.includes(pid)) return true;
+    const tgid = intOf(h.tgid);
+    if (cfg.filter & FILTER_TGID && !cfg.tgids.includes(tgid)) return true;
+    if (cfg.filter & FILTER_COMM && !cfg.comms.includes(h.comm)) return true;
+    const txt = this.stripTs ? content.slice(0, h.tsStart) + content.slice(h.tsStart + h.ts.length) : content;
+    const allocator = getAllocator(content, ext);
+    return this.insert(content, txt, pid, tgid, h.comm, tsNsec, freeTsNsec, allocator, pageNumOf(h.order));
+  }
+
+  /** The tail of add_list(): the block joins its group (the cull key's). */
+  private insert(
+    content: string,
+    txt: string,
+    pid: number,
+    tgid: number,
+    comm: string,
+    tsNsec: U64,
+    freeTsNsec: U64,
+    allocator: number,
+    pageNum: number,
+  ): boolean {
     const key = this.keyOf(txt, pid, tgid, comm, freeTsNsec, allocator);
     let g = this.index.get(key);
     if (g === undefined) {
