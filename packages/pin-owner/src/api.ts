@@ -114,6 +114,8 @@ export interface SinkStats {
   readonly bytesWritten: number;
   /** Entries lost: overwritten (overwrite mode) or dropped because the buffer was full. */
   readonly lost: number;
+  /** Events among the lost entries (ftrace: not counting stack entries). */
+  readonly lostEvents: number;
   /** Entries in the buffer now. */
   readonly resident: number;
   /** The buffer's fixed size in bytes (what it costs in memory). */

@@ -67,6 +67,7 @@ class FtraceRing implements EventSink {
   private bytesWritten = 0;
   private overrun = 0;
   private dropped = 0;
+  private lostEvents = 0;
 
   constructor(options: FtraceRingOptions) {
     const kb = options.bufferSizeKb ?? TRACE_BUF_SIZE_DEFAULT / 1024;
@@ -107,11 +108,14 @@ class FtraceRing implements EventSink {
       if (victims > 0) {
         if (!this.overwrite) {
           this.dropped++;
+          if (kind !== KIND_STACK) this.lostEvents++;
           return false;
         }
         // rb_handle_head_page(): the head page's entries are lost (overrun).
         this.overrun += victims;
-        this.store.dropFront(victims);
+        const st = this.store;
+        for (let i = 0; i < victims; i++) if (st.kind[st.slot(i)] !== KIND_STACK) this.lostEvents++;
+        st.dropFront(victims);
         this.pageEntries[next] = 0;
       }
       this.bytesWritten += BUF_PAGE_SIZE - this.pageUsed[tail];
@@ -135,6 +139,7 @@ class FtraceRing implements EventSink {
       written: this.written,
       bytesWritten: this.bytesWritten,
       lost: this.overrun + this.dropped,
+      lostEvents: this.lostEvents,
       resident: this.store.length,
       capacityBytes: this.nrPages * BUF_PAGE_SIZE,
     };
@@ -210,7 +215,7 @@ class FtraceRing implements EventSink {
     this.pageEntries.fill(0);
     this.tail = 0;
     this.lastTs = 0;
-    this.offered = this.unsupported = this.written = this.bytesWritten = this.overrun = this.dropped = 0;
+    this.offered = this.unsupported = this.written = this.bytesWritten = this.overrun = this.dropped = this.lostEvents = 0;
   }
 
   checkInvariants(): void {

@@ -84,6 +84,7 @@ class PagePinnerRing implements EventSink {
       written: this.written,
       bytesWritten: this.written * CAPTURED_PINNER_BYTES,
       lost: this.lost,
+      lostEvents: this.lost,
       resident: this.store.length,
       capacityBytes: this.size * CAPTURED_PINNER_BYTES,
     };

@@ -36,6 +36,7 @@ function referenceRing(nrPages: number, overwrite: boolean) {
   const used = new Array<number>(nrPages).fill(0);
   let tail = 0;
   let lost = 0;
+  let lostEvents = 0;
   let lastTs = 0;
   return {
     add(id: number, len: number, ts: number): boolean {
@@ -45,9 +46,11 @@ function referenceRing(nrPages: number, overwrite: boolean) {
         if (pages[next].length > 0) {
           if (!overwrite) {
             lost++;
+            if (id % 2 === 0) lostEvents++;
             return false;
           }
           lost += pages[next].length;
+          lostEvents += pages[next].filter((e) => e.id % 2 === 0).length;
         }
         pages[next] = [];
         used[next] = 0;
@@ -66,6 +69,9 @@ function referenceRing(nrPages: number, overwrite: boolean) {
     },
     get lost() {
       return lost;
+    },
+    get lostEvents() {
+      return lostEvents;
     },
   };
 }
@@ -89,6 +95,7 @@ describe("ftraceRing", () => {
     const s = ring.stats();
     expect(s.resident).toBe(resident);
     expect(s.lost).toBe(1000 - resident);
+    expect(s.lostEvents).toBe(1000 - resident); // no stack entries here
     expect(s.written).toBe(1000);
     // 12 full pages, each padded to the end, plus the tail page's events.
     expect(s.bytesWritten).toBe(lastPage * 4080 + (1000 - lastPage * perPage) * 52);
@@ -208,6 +215,7 @@ describe("ftraceRing", () => {
           const resident = ref.resident();
           expect(ring.stats().resident).toBe(resident.length);
           expect(ring.stats().lost).toBe(ref.lost);
+          expect(ring.stats().lostEvents).toBe(ref.lostEvents);
           // Events read back are those whose event entry survived, oldest first.
           const evIds = resident.filter((x) => x % 2 === 0).map((x) => x / 2);
           expect(Array.from(ring.snapshot().pfn)).toEqual(evIds);
