@@ -1,5 +1,6 @@
 import { GFP_KERNEL, TASK_IN_PAGE_OWNER } from "@mm/api";
-import { readPageOwnerFile } from "@mm/page-owner";
+import { printedMigratetypes } from "@mm/api";
+import { pagetypeinfoMixedSection, readPageOwnerFile } from "@mm/page-owner";
 import { describe, expect, it } from "vitest";
 import { bootOwnerSystem, runBootWorkload } from "../src/experiments/page-owner-wiring.js";
 
@@ -24,5 +25,14 @@ describe("page_owner wired to buddy and stackdepot", () => {
     const dump = readPageOwnerFile(sys.owner);
     expect(dump).toContain("kernfs_new_node");
     void GFP_KERNEL;
+  });
+
+  it("gives buddy's /proc/pagetypeinfo its Number of mixed blocks section", () => {
+    const sys = bootOwnerSystem({ memoryBytes: 256 << 20, era: "6.1" });
+    runBootWorkload(sys, 300);
+    const pti = sys.pagetypeinfo();
+    const section = pagetypeinfoMixedSection(sys.owner, 0, printedMigratetypes(sys.machine.config));
+    expect(section.startsWith("\nNumber of mixed blocks    Unmovable")).toBe(true);
+    expect(pti.endsWith(section)).toBe(true);
   });
 });

@@ -48,6 +48,8 @@ export interface OwnerSystemConfig {
   readonly earlyPages?: number;
   /** Pool cap of the depot. @defaultValue the depot era's */
   readonly depotMaxPools?: number;
+  /** page_owner's trace -> handle memo in front of the depot. @defaultValue true */
+  readonly traceMemo?: boolean;
 }
 
 export interface OwnerSystem {
@@ -172,6 +174,7 @@ export function bootOwnerSystem(config: OwnerSystemConfig = {}): OwnerSystem {
     symbols: sim.symbols,
     memory: view,
     log,
+    traceMemo: config.traceMemo ?? true,
   });
   // The hooks do nothing until init_page_owner flips the static key.
   machine.addHooks(owner.hooks);

@@ -30,6 +30,11 @@ export const DUMMY_STACK_DEPTH = 4;
 export interface ShadowTask extends Task {
   push(frameId: number): void;
   pop(): number;
+  /**
+   * The frame `i` places from the innermost (0), or 0 past the depth, without materialising `stack`
+   * (@mm/sim's SimTask has it). @defaultValue read through `stack`
+   */
+  frameAt?(i: number): number;
 }
 
 export interface ShadowTaskContext {
@@ -96,17 +101,18 @@ export interface OwnerMemcg {
 
 /**
  * Recursion guard policy (seed 000 vs seed 002). `enter` runs before the trace is captured,
- * `scan` on the raw captured trace (skip 0), `leave` after the depot save.
+ * `scan` on the raw shadow stack (skip 0, page_owner's own frames included), `leave` after the
+ * depot save.
  */
 export interface RecursionGuard {
   readonly name: string;
   /** True: this call is a recursion, store dummy_handle without capturing. */
   enter(task: ShadowTask): boolean;
   /**
-   * True: the raw trace shows a recursion. `retIp` is the frame id of __set_page_owner's call site
-   * (the kernel's `_RET_IP_` in save_stack).
+   * True: the raw trace (the innermost PAGE_OWNER_STACK_DEPTH frames of `task`) shows a recursion.
+   * `retIp` is the frame id of __set_page_owner's call site (the kernel's `_RET_IP_` in save_stack).
    */
-  scan(trace: Uint32Array, n: number, retIp: number): boolean;
+  scan(task: ShadowTask, retIp: number): boolean;
   leave(task: ShadowTask): void;
 }
 
@@ -164,4 +170,9 @@ export interface PageOwnerOptions {
    * kmalloc: seed 002). An app makes it allocate to show which guard survives. @defaultValue none
    */
   readonly onUnwind?: () => void;
+  /**
+   * Memoise trace -> handle in front of the depot (model-side speed-up; handles and depot contents
+   * are the same either way, since page_owner's depot records are persistent). @defaultValue true
+   */
+  readonly traceMemo?: boolean;
 }

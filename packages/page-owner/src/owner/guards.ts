@@ -5,7 +5,7 @@
  * - 2021 (v5.13, seed 002): a per-task bit, `current->in_page_owner`, tested before anything else.
  */
 import { TASK_IN_PAGE_OWNER } from "@mm/api";
-import type { RecursionGuard, ShadowTask } from "./api.js";
+import { PAGE_OWNER_STACK_DEPTH, type RecursionGuard, type ShadowTask } from "./api.js";
 
 /**
  * The 2016 stack scan. Finds a recursion only after the trace was captured, and only if both
@@ -18,9 +18,17 @@ export function stackScanGuard(): RecursionGuard {
   return {
     name: "stack-scan",
     enter: () => false,
-    scan(trace: Uint32Array, n: number, retIp: number): boolean {
+    scan(task: ShadowTask, retIp: number): boolean {
+      // save_stack_trace() into entries[PAGE_OWNER_STACK_DEPTH] with skip 0, then the scan.
+      let n = task.depth;
+      if (n > PAGE_OWNER_STACK_DEPTH) n = PAGE_OWNER_STACK_DEPTH;
       let count = 0;
-      for (let i = 0; i < n; i++) if (trace[i] === retIp && ++count === 2) return true;
+      if (task.frameAt !== undefined) {
+        for (let i = 0; i < n; i++) if (task.frameAt(i) === retIp && ++count === 2) return true;
+      } else {
+        const st = task.stack;
+        for (let i = 0; i < n; i++) if (st[i] === retIp && ++count === 2) return true;
+      }
       return false;
     },
     leave: () => {},

@@ -37,6 +37,7 @@ import { ERA_TRAITS, type EraTraits, OWN_FRAME_TEXT, ownerClientSize, storageDep
 import { stackScanGuard, taskFlagGuard } from "./guards.js";
 import { inlineStorage } from "./storage.js";
 import { StackCounts } from "./stack-counts.js";
+import { MEMO_KEY_SEED, memoMix, TraceMemo } from "./trace-memo.js";
 
 /** PAGE_EXT_OWNER | PAGE_EXT_OWNER_ALLOCATED as a mask. */
 const OWNER_BITS = (1 << PAGE_EXT_OWNER) | (1 << PAGE_EXT_OWNER_ALLOCATED);
@@ -188,6 +189,8 @@ export class PageOwner {
   private nrEntries = new Uint8Array(0);
   private trace = new Uint32Array(0);
   private readonly inline: boolean;
+  /** trace -> handle memo in front of the depot, or null. */
+  private readonly memo: TraceMemo | null;
   /** Per-stack base-page counts (6.9+), or null. */
   private counts: StackCounts | null = null;
   private stats = { earlyPages: [] as number[], dummy: 0, failure: 0, saves: 0 };
@@ -214,6 +217,7 @@ export class PageOwner {
     this.log = options.log ?? (() => {});
     this.onUnwind = options.onUnwind ?? null;
     this.depth = storageDepth(this.storage);
+    this.memo = !this.inline && (options.traceMemo ?? true) ? new TraceMemo() : null;
     this.skip = traits.skip;
     const sym = (name: string): number => this.symbols.intern(OWN_FRAME_TEXT[name]);
     this.allocOuter = sym(traits.allocFrames[0]);
@@ -346,77 +350,111 @@ export class PageOwner {
 
   /** stack_trace_save over the shadow stack: frames [skip, skip + max) innermost first into out. */
   private copyStack(task: ShadowTask, skip: number, max: number, out: Uint32Array): number {
-    const st = task.stack;
     const depth = task.depth;
     let n = depth - skip;
     if (n > max) n = max;
     if (n <= 0) return 0;
-    for (let i = 0; i < n; i++) out[i] = st[skip + i];
+    if (task.frameAt !== undefined) {
+      // No intermediate innermost-first copy of the whole stack.
+      for (let i = 0; i < n; i++) out[i] = task.frameAt(skip + i);
+    } else {
+      const st = task.stack;
+      for (let i = 0; i < n; i++) out[i] = st[skip + i];
+    }
     return n;
   }
 
   /**
    * save_stack(gfp): the guard, the capture, the depot. Own frames are on the shadow stack for the
    * whole call, so a depot pool allocation made here sees them (that is what the 2016 scan finds).
-   * Returns the handle to store; for inline storage the frames are left in `raw` (count in rawN).
+   * Returns the handle to store; for inline storage the frames are left in lastBuf (count in rawN).
    */
   private saveStack(task: ShadowTask, outer: number, inner: number, gfp: Gfp): number {
     const guard = this.guard;
     task.push(outer);
     task.push(inner);
+    let entered = false;
     try {
       if (guard.enter(task)) {
         this.stats.dummy++;
         this.rawN = 0;
         return this.dummyHandle;
       }
-      try {
-        if (this.onUnwind !== null) this.onUnwind();
-        let raw = this.levels[this.level];
-        if (raw === undefined) this.levels.push((raw = new Uint32Array(PAGE_OWNER_STACK_DEPTH + 8)));
-        // The raw trace (skip 0) of PAGE_OWNER_STACK_DEPTH entries, as the 2016 code captured it.
-        const rawN = this.copyStack(task, 0, PAGE_OWNER_STACK_DEPTH + this.skip, raw);
-        const scanN = rawN < PAGE_OWNER_STACK_DEPTH ? rawN : PAGE_OWNER_STACK_DEPTH;
-        if (guard.scan(raw, scanN, outer)) {
-          this.stats.dummy++;
-          this.rawN = 0;
-          return this.dummyHandle;
-        }
-        // Drop the skipped frames: entries[0..n) = raw[skip .. skip + depth).
-        let n = rawN - this.skip;
-        if (n > this.depth) n = this.depth;
-        if (n < 0) n = 0;
-        if (this.skip !== 0) raw.copyWithin(0, this.skip, this.skip + n);
-        this.rawN = n;
-        this.lastBuf = raw;
-        if (this.inline) return 0;
-        this.stats.saves++;
-        // The depot may allocate and re-enter page_owner right here: nested calls use the next level.
-        this.level++;
-        let h: number;
-        try {
-          h = (this.depot as OwnerDepot).save(raw, n, gfp);
-        } finally {
-          this.level--;
-        }
-        if (h === 0) {
-          this.stats.failure++;
-          return this.failureHandle;
-        }
-        return h;
-      } finally {
-        guard.leave(task);
-      }
+      entered = true;
+      return this.captureAndSave(task, outer, gfp);
     } finally {
+      if (entered) guard.leave(task);
       task.pop();
       task.pop();
     }
+  }
+
+  private captureAndSave(task: ShadowTask, outer: number, gfp: Gfp): number {
+    if (this.onUnwind !== null) this.onUnwind();
+    if (this.guard.scan(task, outer)) {
+      this.stats.dummy++;
+      this.rawN = 0;
+      return this.dummyHandle;
+    }
+    let buf = this.levels[this.level];
+    if (buf === undefined) this.levels.push((buf = new Uint32Array(PAGE_OWNER_STACK_DEPTH)));
+    // entries[0..n) = the shadow stack from `skip`, at most `depth` frames (stack_trace_save).
+    const depth = task.depth;
+    const skip = this.skip;
+    let n = depth - skip;
+    if (n > this.depth) n = this.depth;
+    if (n < 0) n = 0;
+    let key = MEMO_KEY_SEED;
+    if (task.frameAt !== undefined) {
+      for (let i = 0; i < n; i++) key = memoMix(key, (buf[i] = task.frameAt(skip + i)));
+    } else {
+      const st = task.stack;
+      for (let i = 0; i < n; i++) key = memoMix(key, (buf[i] = st[skip + i]));
+    }
+    key = (key ^ n) | 0;
+    this.rawN = n;
+    this.lastBuf = buf;
+    if (this.inline) return 0;
+    this.stats.saves++;
+    const memo = this.memo;
+    if (memo !== null) {
+      const hit = memo.lookupKeyed(buf, n, key);
+      if (hit !== 0) return hit;
+    }
+    // The depot may allocate and re-enter page_owner right here: nested calls use the next buffer.
+    this.level++;
+    let h: number;
+    try {
+      h = (this.depot as OwnerDepot).save(buf, n, gfp);
+    } finally {
+      this.level--;
+    }
+    // A nested call may have used the memo meanwhile: look the slot up again before inserting.
+    if (memo !== null && h !== 0 && memo.lookupKeyed(buf, n, key) === 0) memo.insert(buf, n, h);
+    if (h === 0) {
+      this.stats.failure++;
+      return this.failureHandle;
+    }
+    return h;
   }
 
   /** Write an allocation record over [pfn, end) (__set_page_owner_handle / __update_page_owner_handle). */
   private writeAlloc(pfn: Pfn, end: Pfn, handle: number, order: Order, gfp: Gfp, task: ShadowTask): void {
     const ts = this.clock.now();
     const commId = this.commId(task.comm);
+    if (end === pfn + 1) {
+      // Order 0, the common case: plain stores beat eight fill() calls.
+      this.handle[pfn] = handle;
+      this.order[pfn] = order;
+      this.gfp[pfn] = gfp;
+      this.reason[pfn] = -1;
+      this.pid[pfn] = task.pid;
+      this.tgid[pfn] = task.tgid;
+      this.ts[pfn] = ts;
+      this.comm[pfn] = commId;
+      this.flags[pfn] |= OWNER_BITS;
+      return;
+    }
     this.handle.fill(handle, pfn, end);
     this.order.fill(order, pfn, end);
     this.gfp.fill(gfp, pfn, end);
@@ -437,10 +475,13 @@ export class PageOwner {
     const end = pfn + (1 << order);
     if (this.inline) {
       const n = this.rawN;
-      const raw = this.lastBuf.subarray(0, n);
+      const buf = this.lastBuf;
       const tr = this.trace;
-      for (let p = pfn; p < end; p++) tr.set(raw, p * 8);
-      this.nrEntries.fill(n, pfn, end);
+      for (let p = pfn; p < end; p++) {
+        const base = p * 8;
+        for (let i = 0; i < n; i++) tr[base + i] = buf[i];
+        this.nrEntries[p] = n;
+      }
     }
     this.writeAlloc(pfn, end, handle, order, gfp, task);
     if (this.counts !== null) this.counts.inc(handle, 1 << order);
@@ -460,12 +501,22 @@ export class PageOwner {
     const oldHandle = this.handle[pfn];
     const freeTs = this.clock.now();
     const h = this.inline ? 0 : this.saveStack(task, this.freeOuter, this.freeInner, FREE_STACK_GFP);
-    for (let p = pfn; p < end; p++) flags[p] &= CLEAR_ALLOCATED;
-    this.freeHandle.fill(h, pfn, end);
-    this.freeTs.fill(freeTs, pfn, end);
-    if (this.traits.freePids) {
-      this.freePid.fill(task.pid, pfn, end);
-      this.freeTgid.fill(task.tgid, pfn, end);
+    if (order === 0) {
+      flags[pfn] &= CLEAR_ALLOCATED;
+      this.freeHandle[pfn] = h;
+      this.freeTs[pfn] = freeTs;
+      if (this.traits.freePids) {
+        this.freePid[pfn] = task.pid;
+        this.freeTgid[pfn] = task.tgid;
+      }
+    } else {
+      for (let p = pfn; p < end; p++) flags[p] &= CLEAR_ALLOCATED;
+      this.freeHandle.fill(h, pfn, end);
+      this.freeTs.fill(freeTs, pfn, end);
+      if (this.traits.freePids) {
+        this.freePid.fill(task.pid, pfn, end);
+        this.freeTgid.fill(task.tgid, pfn, end);
+      }
     }
     if (this.counts !== null && oldHandle !== this.earlyHandle) this.counts.dec(oldHandle, 1 << order);
   }

@@ -15,6 +15,7 @@ import {
   depotStorage,
   ERA_TRAITS,
   ownerClientSize,
+  showStacks,
   stackScanGuard,
   taskFlagGuard,
 } from "../../src/index.js";
@@ -489,4 +490,39 @@ describe("with the real @mm/stackdepot as the depot", () => {
       b.check();
     });
   }
+});
+
+describe("the trace memo", () => {
+  it("changes nothing observable: same records, same depot contents, with and without it", () => {
+    const run = (traceMemo: boolean) => {
+      let depot: StackDepot | undefined;
+      const b = boot({ era: "6.10", traceMemo, perPool: 1, depot: (m) => (depot = createStackDepot({ era: "current", pageSource: m, memoryBytes: 32 << 20 })) });
+      const tasks = Array.from({ length: 12 }, (_, i) => {
+        const t = new FakeTask(50 + i, 50 + i, `t${i % 5}`);
+        b.frames(t, ["ret_from_fork+0x22/0x30", `site${i % 9}+0x10/0x80`, "alloc_pages+0x90/0x1a0"]);
+        return t;
+      });
+      const live: [number, number][] = [];
+      for (let i = 0; i < 400; i++) {
+        b.clock.t += 17;
+        b.tasks.cur = tasks[(i * 7) % 12];
+        const o = i % 4 === 0 ? 1 : 0;
+        live.push([b.m.allocPages(o, GFP_KERNEL), o]);
+        if (i % 3 === 2) {
+          const [p, po] = live.splice((i * 5) % live.length, 1)[0];
+          b.m.freePages(p, po);
+        }
+      }
+      b.tasks.cur = b.init;
+      b.check();
+      const recs = Array.from({ length: 2048 }, (_, p) => b.po.record(p));
+      return { recs, depot: depot!.stateDigest(), stacks: showStacks(b.po), counters: b.po.counters };
+    };
+    const a = run(true);
+    const c = run(false);
+    expect(a.recs).toEqual(c.recs);
+    expect(a.depot).toBe(c.depot);
+    expect(a.stacks).toBe(c.stacks);
+    expect(a.counters).toEqual(c.counters);
+  });
 });

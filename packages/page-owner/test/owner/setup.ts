@@ -45,6 +45,7 @@ export interface BootOptions {
   enabled?: boolean;
   /** Clock at boot (early pages are stamped with it). @defaultValue 0 */
   clockStart?: number;
+  traceMemo?: boolean;
   /** Use this depot (e.g. the real @mm/stackdepot) instead of the fake. */
   depot?: (m: FakeMachine) => OwnerDepot;
 }
@@ -76,6 +77,7 @@ export function boot(o: BootOptions = {}): Booted {
     storage: (o.inline ?? era === "v4.6") ? inlineStorage() : depotStorage(o.depot !== undefined ? o.depot(m) : depot),
     ...(o.guard !== undefined ? { guard: o.guard } : {}),
     ...(o.enabled !== undefined ? { enabled: o.enabled } : {}),
+    ...(o.traceMemo !== undefined ? { traceMemo: o.traceMemo } : {}),
     tasks,
     clock,
     symbols: sym,
