@@ -96,6 +96,16 @@ describe("replaying the real 6.1 dump", () => {
     expect(a.size).toBe(b.size);
     expect([...a.values()].reduce((x, y) => x + y, 0)).toBe(FIXTURE.length);
     for (const [k, c] of b) expect(a.get(k), k.split("\n")[0]).toBe(c);
+    // The depot's own pools: order 2, the depot's sanitised gfp, and the dummy stack exactly as the
+    // real kernel printed it.
+    const dummies = (text: string) => text.split("\n\n").filter((r) => r.includes(" register_dummy_stack+"));
+    const realDummy = dummies(real)[0].split("\n").filter((l) => l.startsWith(" "));
+    const ourDummies = dummies(ours);
+    expect(ourDummies.length).toBeGreaterThan(0);
+    for (const r of ourDummies) {
+      expect(r.split("\n").filter((l) => l.startsWith(" "))).toEqual(realDummy);
+      expect(r).toMatch(/^Page allocated via order 2, mask 0x[0-9a-f]+\([^)]*__GFP_NOWARN[^)]*\), pid \d+/);
+    }
   });
 });
 
