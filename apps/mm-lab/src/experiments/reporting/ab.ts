@@ -150,7 +150,7 @@ export interface SweepConfig {
   readonly orders: readonly number[];
 }
 
-export const DEFAULT_SWEEP_GUESTS: readonly number[] = [256, 512, 1024, 2048, 4096];
+export const DEFAULT_SWEEP_GUESTS: readonly number[] = [256, 384, 512, 768, 1024, 2048, 4096];
 export const DEFAULT_SWEEP_ORDERS: readonly number[] = [7, 8, 9, 10];
 
 /** Guest size x reporting order x policy, `base.seeds` seeds each. */

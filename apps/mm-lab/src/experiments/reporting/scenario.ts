@@ -26,7 +26,7 @@ export interface ScenarioConfig {
   readonly reportingOrder: number;
   /** Service restarts per run. @defaultValue 3 */
   readonly restarts: number;
-  /** Time between restarts. @defaultValue 8000 */
+  /** Time between restarts (at least the slowest fault-in of the service plus 4.1 s). @defaultValue 8000 */
   readonly restartPeriodMs: number;
   /** Share of guest memory the service holds (the region it frees). @defaultValue 20 */
   readonly servicePct: number;
@@ -226,13 +226,19 @@ export function runScenario(
 
   // --- restarts: exit frees the region, the new instance faults it back in ----------------------
   const sampleNs = cfg.sampleMs * MS;
-  const periodNs = cfg.restartPeriodMs * MS;
+  // A restart comes only after the previous instance finished faulting in at the slowest rate, plus
+  // 2 s of quiet (matters on big guests, where the service takes seconds to fault in).
+  const rampMs = Math.ceil(((serviceBlocks * 2) / cfg.rampMiBps[0]) * 1000);
+  const periodNs = Math.max(cfg.restartPeriodMs, cfg.startDelayMs[1] + rampMs + 2000) * MS;
   const exits: number[] = [];
   // The first exit comes after the pass that registration requested (at 2 s) is over.
   for (let k = 0; k < cfg.restarts; k++) exits.push(4000 * MS + k * periodNs + uniform(prng, 0, 500) * MS);
   const endNs = exits[exits.length - 1] + periodNs;
 
+  // Bumped on every exit: a ramp of an instance that exited stops at its next tick.
+  let generation = 0;
   const exitService = (): void => {
+    generation++;
     for (let i = 0; i < serviceLen; i++) machine.freePages(service[i], serviceOrder);
     serviceLen = 0;
   };
@@ -240,9 +246,11 @@ export function runScenario(
     service = new Int32Array(targetPages);
     serviceLen = 0;
     serviceOrder = 0;
+    const gen = generation;
     let owed = 0;
     let attempted = 0;
     const tick = (): void => {
+      if (gen !== generation) return;
       owed += pagesPerMs;
       let n = Math.floor(owed);
       owed -= n;
