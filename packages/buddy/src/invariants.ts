@@ -2,18 +2,41 @@
  * The buddy allocator's invariants, checked from scratch over every list and every page.
  * Kernel counterpart: what CONFIG_DEBUG_VM's VM_BUG_ONs and check_free_page() assume.
  */
-import { MAX_NR_ZONES, MIGRATE_CMA, MIGRATE_ISOLATE, MIGRATE_PCPTYPES, MIGRATE_TYPES, MmError } from "@mm/api";
+import {
+  MAX_NR_ZONES as MAX_NR_ZONES_,
+  MIGRATE_CMA as MIGRATE_CMA_,
+  MIGRATE_ISOLATE as MIGRATE_ISOLATE_,
+  MIGRATE_PCPTYPES as MIGRATE_PCPTYPES_,
+  MIGRATE_TYPES as MIGRATE_TYPES_,
+  MmError,
+} from "@mm/api";
 import type { BuddyMachine } from "./machine.js";
 import {
-  PB_ALLOC,
-  PB_BUDDY,
-  PB_HEAD,
-  PB_ISOLATED,
-  PB_MOVABLE,
-  PB_REPORTED,
-  PB_RESERVED,
-  PB_TAIL,
+  PB_ALLOC as PB_ALLOC_,
+  PB_BUDDY as PB_BUDDY_,
+  PB_HEAD as PB_HEAD_,
+  PB_ISOLATED as PB_ISOLATED_,
+  PB_MOVABLE as PB_MOVABLE_,
+  PB_REPORTED as PB_REPORTED_,
+  PB_RESERVED as PB_RESERVED_,
+  PB_TAIL as PB_TAIL_,
 } from "./page-state.js";
+
+// Module-local copies of imported constants: under Vite's module runner (tests, benches) an
+// imported binding is a getter call, a local const is a plain load on the hot paths.
+const MAX_NR_ZONES = MAX_NR_ZONES_;
+const MIGRATE_CMA = MIGRATE_CMA_;
+const MIGRATE_ISOLATE = MIGRATE_ISOLATE_;
+const MIGRATE_PCPTYPES = MIGRATE_PCPTYPES_;
+const MIGRATE_TYPES = MIGRATE_TYPES_;
+const PB_ALLOC = PB_ALLOC_;
+const PB_BUDDY = PB_BUDDY_;
+const PB_HEAD = PB_HEAD_;
+const PB_ISOLATED = PB_ISOLATED_;
+const PB_MOVABLE = PB_MOVABLE_;
+const PB_REPORTED = PB_REPORTED_;
+const PB_RESERVED = PB_RESERVED_;
+const PB_TAIL = PB_TAIL_;
 
 function fail(msg: string, detail?: Record<string, number | string>): never {
   throw new MmError("INVARIANT", msg, detail);
