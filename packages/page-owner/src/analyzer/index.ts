@@ -24,3 +24,4 @@ export {
 } from "./stacks.js";
 export { runPageOwnerSort, type PageOwnerSortIo } from "./program.js";
 export type { CompatEra } from "./compat/config.js";
+export { generatePageOwnerDump, type GenerateOptions } from "./generate.js";
