@@ -55,40 +55,39 @@ function gunzip(src: Readable): Transform {
  */
 export async function* streamChunks(src: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer, void, undefined> {
   const it = src[Symbol.asyncIterator]();
-  const head: Buffer[] = [];
-  let headLen = 0;
   let ended = false;
-  while (headLen < 2) {
+  const next = async (): Promise<Buffer | null> => {
     const r = await it.next();
     if (r.done === true) {
       ended = true;
-      break;
+      return null;
     }
-    const b = Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
-    head.push(b);
-    headLen += b.length;
-  }
-  const first = Buffer.concat(head);
-  if (!isGzip(first)) {
-    if (first.length !== 0) yield first;
-    if (ended) return;
-    for (;;) {
-      const r = await it.next();
-      if (r.done === true) return;
-      yield Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+    return Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+  };
+  try {
+    const head: Buffer[] = [];
+    let headLen = 0;
+    while (headLen < 2) {
+      const b = await next();
+      if (b === null) break;
+      head.push(b);
+      headLen += b.length;
     }
-  }
-  async function* rest(): AsyncGenerator<Buffer, void, undefined> {
-    yield first;
-    if (ended) return;
-    for (;;) {
-      const r = await it.next();
-      if (r.done === true) return;
-      yield Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+    const first = Buffer.concat(head);
+    if (!isGzip(first)) {
+      if (first.length !== 0) yield first;
+      for (let b = ended ? null : await next(); b !== null; b = await next()) yield b;
+      return;
     }
-  }
-  for await (const chunk of gunzip(Readable.from(rest()))) {
-    yield chunk as Buffer;
+    async function* rest(): AsyncGenerator<Buffer, void, undefined> {
+      yield first;
+      for (let b = ended ? null : await next(); b !== null; b = await next()) yield b;
+    }
+    for await (const chunk of gunzip(Readable.from(rest()))) yield chunk as Buffer;
+  } finally {
+    // A consumer that stops early (the C tool stops at an oversized block) must not leave the
+    // source open: for process.stdin that would keep the process waiting for EOF.
+    if (!ended) await it.return?.();
   }
 }
 
