@@ -108,6 +108,11 @@ export interface PageReportingOptions {
   /** PAGE_REPORTING_DELAY in simulated ns. @defaultValue PAGE_REPORTING_DELAY_NS */
   readonly delayNs?: number;
   /**
+   * printk sink: page_reporting_register() logs "Free page reporting enabled" the first time a
+   * device registers (the static key stays on after unregister). @defaultValue discard
+   */
+  readonly log?: (line: string) => void;
+  /**
    * Called after every drain with the pages of the batch and whether the report succeeded.
    * For experiments that measure progress exactly when it happens. @defaultValue none
    */

@@ -35,6 +35,8 @@ import { reserveScatterlist } from "./sgl/reserve.js";
 
 /** Areas with a registered reporter: the kernel allows one device (pr_dev_info), else -EBUSY. */
 const registered = new WeakSet<ReportableFreeArea>();
+/** Areas whose page_reporting_enabled static key is on (it is never turned off again). */
+const enabled = new WeakSet<ReportableFreeArea>();
 
 /** A registered free page reporting instance. */
 export interface PageReporting {
@@ -153,9 +155,13 @@ class Reporter implements PageReporting, PassContext {
     };
     this.step = () => this.runStep();
     registered.add(area);
-    area.onFreeNotify(this.notify);
-    // "Request an initial report" at registration.
+    // "Request an initial report" at registration, then enable the notifications.
     this.request();
+    area.onFreeNotify(this.notify);
+    if (!enabled.has(area)) {
+      enabled.add(area);
+      opts.log?.("Free page reporting enabled");
+    }
   }
 
   get capacityRule(): CapacityRule {

@@ -118,6 +118,18 @@ describe("state machine (__page_reporting_request / page_reporting_process)", ()
     expect(r2.state).toBe(PAGE_REPORTING_REQUESTED);
   });
 
+  it('the first registration logs "Free page reporting enabled", later ones do not', () => {
+    const area = new FakeArea([ZONE_512M]);
+    area.fillFree();
+    const lines: string[] = [];
+    const log = (l: string) => lines.push(l);
+    const device = createVirtioBalloon({ nrPages: area.nrPages });
+    const sched = new ManualScheduler();
+    createPageReporting({ area, device, scheduler: sched, log }).unregister();
+    createPageReporting({ area, device, scheduler: sched, log });
+    expect(lines).toEqual(["Free page reporting enabled"]);
+  });
+
   it("an area that cannot tell merged blocks is BAD_CONFIG", () => {
     const area = new FakeArea([ZONE_512M]);
     const bare = new Proxy(area, {
