@@ -628,11 +628,15 @@ export class BuddyMachine implements PageSource, ReportableFreeArea {
     // Reserved pages include the late-freed ones until they are freed.
     reserved = normalizeRanges([...reserved, ...lateFree], "reserved");
 
-    // memmap_init: every struct page starts reserved with refcount 1 (init_single_page); pageblocks
-    // whose first pfn is memory become MIGRATE_MOVABLE (memmap_init_range). Holes stay reserved
-    // and their pageblock stays 0 = Unmovable, which is what the fixture's DMA zone shows.
-    this.flags.fill(PB_RESERVED);
-    this.refcount.fill(1);
+    // memmap_init: in the kernel every struct page starts reserved with refcount 1 and the free
+    // ones are cleared as they are given to the buddy allocator. The arrays start zeroed (the
+    // state of a free page), so only holes and reservations are written. Pageblocks whose first pfn
+    // is memory become MIGRATE_MOVABLE (memmap_init_range); a pageblock starting in a hole stays 0 =
+    // Unmovable, which is what the fixture's DMA zone shows.
+    for (const r of [...subtractRanges([{ startPfn: 0, endPfn: this.nrPfns }], ranges), ...reserved]) {
+      this.flags.fill(PB_RESERVED, r.startPfn, r.endPfn);
+      this.refcount.fill(1, r.startPfn, r.endPfn);
+    }
     const pbMask = this.pageblockNrPages - 1;
     for (const r of ranges) {
       for (let p = (r.startPfn + pbMask) & ~pbMask; p < r.endPfn; p += this.pageblockNrPages)
@@ -696,10 +700,8 @@ export class BuddyMachine implements PageSource, ReportableFreeArea {
 
   /** __free_pages_core: clear reserved, refcount 0, managed += n, __free_pages_ok(FPI_TO_TAIL). */
   private freeBootBlock(pfn: number, order: number, fpi: number): void {
-    const nr = 1 << order;
-    this.flags.fill(0, pfn, pfn + nr);
-    this.refcount.fill(0, pfn, pfn + nr);
-    this.zones[this.zoneIdxOf(pfn)].managed += nr;
+    // The pages are already in the free state (zeroed arrays): only account them.
+    this.zones[this.zoneIdxOf(pfn)].managed += 1 << order;
     this.freeOne(pfn, order, this.pageblockMt[pfn >>> this.pageblockOrder], fpi);
   }
 
