@@ -35,8 +35,8 @@ export function describeScenario(s: ScenarioConfig): string {
 /** The A/B table (person-readable). */
 export function formatAbTable(c: AbConfig, rows: readonly PolicySummary[]): string {
   const t = plainTable(
-    ["policy", "failed allocs", "runs failing", "peak isolated MiB", "report() calls/run", "90% reported ms", "host returned MiB", "refault MiB/run"],
-    ["left", "right", "right", "right", "right", "right", "right", "right"],
+    ["policy", "failed allocs", "runs failing", "peak isolated MiB", "report() calls/run", "90% reported ms", "host returned MiB", "refault MiB/run", "refault ms/run"],
+    ["left", "right", "right", "right", "right", "right", "right", "right", "right"],
   );
   for (const r of rows) {
     const n = r.seeds;
@@ -49,6 +49,7 @@ export function formatAbTable(c: AbConfig, rows: readonly PolicySummary[]): stri
       r.timeTo90Ms === null ? "never" : `${r.timeTo90Ms.toFixed(0)}${r.timeTo90Reached < n ? ` (${r.timeTo90Reached}/${n})` : ""}`,
       mib(r.hostReturnedAvgBytes),
       mib((r.refaultPages * 4096) / n),
+      (r.refaultNs / 1e6 / n).toFixed(1),
     ]);
   }
   const last = c.firstSeed + c.seeds - 1;
@@ -60,6 +61,7 @@ export function formatAbTable(c: AbConfig, rows: readonly PolicySummary[]): stri
     "peak isolated: most memory held off the free lists at once by reporting (max over seeds).",
     "90% reported: from the first restart until the host has discarded 90 % of free memory (mean; runs that got there).",
     "host returned: memory the host got back, averaged over the run and the seeds.",
+    "refault: discarded pages the guest touched again, and the simulated time those faults cost.",
     "",
   ];
   for (const r of rows) lines.push(`  ${r.policy.padEnd(15)} ${r.description}`);
