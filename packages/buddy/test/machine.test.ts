@@ -49,6 +49,25 @@ describe("boot", () => {
   });
 });
 
+describe("late frees", () => {
+  it("freeReservedRange gives reserved pages to the allocator one by one, without new watermarks", () => {
+    const m = createMachine({ memoryBytes: 32 << 20, reserved: [{ startPfn: 5000, endPfn: 5100 }] });
+    const z = m.zones[ZONE_DMA32];
+    const [managed, wm] = [z.managed, z.watermarks];
+    m.freeReservedRange(5000, 5100);
+    expect(z.managed).toBe(managed + 100);
+    expect(z.watermarks).toEqual(wm);
+    expect(m.checkInvariants()[ZONE_DMA32].reserved).toBe(0);
+    let err: unknown;
+    try {
+      m.freeReservedRange(5000, 5001);
+    } catch (e) {
+      err = e;
+    }
+    expect(isMmError(err, "NOT_ALLOCATED")).toBe(true);
+  });
+});
+
 describe("allocation and freeing", () => {
   it("splits the lowest half off and merges back to the boot state", () => {
     const m = small();

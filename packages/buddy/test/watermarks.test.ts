@@ -96,6 +96,14 @@ describe("the fixture's watermarks (kernel 6.1, 256 MiB, THP madvise)", () => {
     // The plain int_sqrt watermarks, computed before the late frees and never recomputed.
     expect(noThp.minFreeKbytes).toBe(intSqrt((3840 + 49510) * 4 * 16));
     expect(noThp.zones[ZONE_DMA32].wmarkMin).toBe(Math.floor(((noThp.minFreeKbytes >> 2) * 49510) / (3840 + 49510)));
+    // The README's step 1: 1847 KiB, DMA 33/41/49, DMA32 427/533/639 (highs 688 -> 54264 / 20 = 2713).
+    expect(noThp.minFreeKbytes).toBe(1847);
+    expect(noThp.zones[ZONE_DMA].watermarks).toEqual([33, 41, 49]);
+    expect(noThp.zones[ZONE_DMA32].watermarks).toEqual([427, 533, 639]);
+    expect(noThp.nrFreeBufferPages()).toBe(54264);
+    // The config's THP-at-boot changes nothing here: hugepage_init turns it off below 512 MiB.
+    const atBoot = createMachine({ ...FIXTURE_BOOT, thpAtBoot: true });
+    expect(atBoot.zones[ZONE_DMA32].watermarks).toEqual([2523, 3153, 3783]);
   });
 
   it("a machine of 512 MiB or more gets THP's watermarks at boot (hugepage_init)", () => {
