@@ -1362,9 +1362,14 @@ export class BuddyMachine implements PageSource, ReportableFreeArea {
     this.stats.slowpaths++;
     const enter = this.slowpathEnterHooks;
     for (let i = 0; i < enter.length; i++) enter[i].slowpathEnter(gfp, order);
-    const pfn = this.slowpathInner(order, gfp, highest, mt);
-    const exit = this.slowpathExitHooks;
-    for (let i = 0; i < exit.length; i++) exit[i].slowpathExit(gfp, order, pfn);
+    let pfn = -1;
+    try {
+      pfn = this.slowpathInner(order, gfp, highest, mt);
+    } finally {
+      // Balanced even when a __GFP_NOFAIL request gives up by throwing.
+      const exit = this.slowpathExitHooks;
+      for (let i = 0; i < exit.length; i++) exit[i].slowpathExit(gfp, order, pfn);
+    }
     return pfn;
   }
 

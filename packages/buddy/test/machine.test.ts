@@ -10,6 +10,8 @@ import {
   MIGRATE_MOVABLE,
   MIGRATE_UNMOVABLE,
   MR_COMPACTION,
+  type PageSource,
+  type ReportableFreeArea,
   ZONE_DMA,
   ZONE_DMA32,
 } from "@mm/api";
@@ -46,6 +48,21 @@ describe("boot", () => {
     expect(c[ZONE_DMA]).toEqual({ free: 139 + 2744, allocated: 0, isolated: 0, reserved: 19 });
     expect(m.zones[ZONE_DMA].managed).toBe(139 + 2744);
     expect(m.zones[ZONE_DMA].spanned).toBe(2999);
+  });
+});
+
+describe("contracts", () => {
+  it("a machine is a PageSource and a ReportableFreeArea", () => {
+    const m = small();
+    const src: PageSource = m;
+    const area: ReportableFreeArea = m;
+    const p = src.allocPages(1, GFP_KERNEL);
+    src.freePages(p, 1);
+    expect(area.nrZones).toBe(5);
+    expect(area.maxOrder).toBe(10);
+    expect(area.zoneName(ZONE_DMA32)).toBe("DMA32");
+    expect(area.zoneManagedPages(ZONE_DMA32)).toBe(4096);
+    expect(area.zoneWatermark(ZONE_DMA32, 1)).toBe(m.zones[ZONE_DMA32].wmarkLow);
   });
 });
 
