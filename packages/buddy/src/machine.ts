@@ -474,16 +474,18 @@ export class BuddyMachine implements PageSource, ReportableFreeArea {
   private readonly gfpEra: GfpEra;
   private readonly maxSlowpathRetries: number;
 
-  // ---- hooks: one array per method, called in plain loops
-  private readonly postAllocHooks: With<"postAlloc">[] = [];
-  private readonly freePrepareHooks: With<"freePrepare">[] = [];
-  private readonly splitHooks: With<"split">[] = [];
-  private readonly migrateHooks: With<"migrate">[] = [];
-  private readonly migrateFailHooks: With<"migrateFail">[] = [];
-  private readonly getHooks: With<"get">[] = [];
-  private readonly putHooks: With<"put">[] = [];
-  private readonly slowpathEnterHooks: With<"slowpathEnter">[] = [];
-  private readonly slowpathExitHooks: With<"slowpathExit">[] = [];
+  // ---- hooks: one array per method, called in plain loops. Copy-on-write: (un)subscribing
+  // replaces the array, so a loop that is walking the old one (a hook that unsubscribes itself
+  // or another subscriber) still calls every subscriber it started with.
+  private postAllocHooks: With<"postAlloc">[] = [];
+  private freePrepareHooks: With<"freePrepare">[] = [];
+  private splitHooks: With<"split">[] = [];
+  private migrateHooks: With<"migrate">[] = [];
+  private migrateFailHooks: With<"migrateFail">[] = [];
+  private getHooks: With<"get">[] = [];
+  private putHooks: With<"put">[] = [];
+  private slowpathEnterHooks: With<"slowpathEnter">[] = [];
+  private slowpathExitHooks: With<"slowpathExit">[] = [];
   private freeNotify: ((order: Order) => void) | null = null;
 
   /** find_suitable_fallback's *can_steal out-parameter. */
@@ -1953,27 +1955,32 @@ export class BuddyMachine implements PageSource, ReportableFreeArea {
   /** Subscribe to allocator events; returns the unsubscribe function. */
   addHooks(hooks: AllocHooks): () => void {
     // One array per method holds the subscribers that implement it; calls stay method calls.
-    const lists: [AllocHooks[], boolean][] = [
-      [this.postAllocHooks, hooks.postAlloc !== undefined],
-      [this.freePrepareHooks, hooks.freePrepare !== undefined],
-      [this.splitHooks, hooks.split !== undefined],
-      [this.migrateHooks, hooks.migrate !== undefined],
-      [this.migrateFailHooks, hooks.migrateFail !== undefined],
-      [this.getHooks, hooks.get !== undefined],
-      [this.putHooks, hooks.put !== undefined],
-      [this.slowpathEnterHooks, hooks.slowpathEnter !== undefined],
-      [this.slowpathExitHooks, hooks.slowpathExit !== undefined],
-    ];
-    for (const [arr, has] of lists) if (has) arr.push(hooks);
+    this.rebuildHooks(hooks, true);
     let done = false;
     return () => {
       if (done) return;
       done = true;
-      for (const [arr, has] of lists) {
-        const i = has ? arr.indexOf(hooks) : -1;
-        if (i >= 0) arr.splice(i, 1);
-      }
+      this.rebuildHooks(hooks, false);
     };
+  }
+
+  private rebuildHooks(hooks: AllocHooks, add: boolean): void {
+    const next = <T>(arr: T[], has: boolean): T[] => {
+      if (!has) return arr;
+      if (add) return [...arr, hooks as T];
+      // Remove one subscription only: the same object may be subscribed more than once.
+      const i = arr.indexOf(hooks as T);
+      return i < 0 ? arr : [...arr.slice(0, i), ...arr.slice(i + 1)];
+    };
+    this.postAllocHooks = next(this.postAllocHooks, hooks.postAlloc !== undefined);
+    this.freePrepareHooks = next(this.freePrepareHooks, hooks.freePrepare !== undefined);
+    this.splitHooks = next(this.splitHooks, hooks.split !== undefined);
+    this.migrateHooks = next(this.migrateHooks, hooks.migrate !== undefined);
+    this.migrateFailHooks = next(this.migrateFailHooks, hooks.migrateFail !== undefined);
+    this.getHooks = next(this.getHooks, hooks.get !== undefined);
+    this.putHooks = next(this.putHooks, hooks.put !== undefined);
+    this.slowpathEnterHooks = next(this.slowpathEnterHooks, hooks.slowpathEnter !== undefined);
+    this.slowpathExitHooks = next(this.slowpathExitHooks, hooks.slowpathExit !== undefined);
   }
 
   // =============================================================================================
