@@ -4,7 +4,7 @@
  */
 import type { Gfp, Order } from "@mm/api";
 
-/** CONFIG_HZ of the Debian 6.1 capture in shared/fixtures (and the Kconfig default, HZ_250). */
+/** CONFIG_HZ of the Debian 6.1 capture in fixtures/ (and the Kconfig default, HZ_250). */
 export const DEFAULT_HZ = 250;
 
 /** CONFIG_DEFAULT_MEMALLOC_TASK_TIMEOUT of kmallocwd v6 (seconds); 0 disables scanning. */

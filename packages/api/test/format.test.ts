@@ -20,7 +20,7 @@ import {
 } from "../src/index.js";
 
 const dump = gunzipSync(
-  readFileSync(new URL("../../../../shared/fixtures/kernel-6.1-256M/page_owner.txt.gz", import.meta.url)),
+  readFileSync(new URL("../../../fixtures/kernel-6.1-256M/page_owner.txt.gz", import.meta.url)),
 ).toString("latin1");
 
 describe("%pGg", () => {

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type BuddyMachine, type MachineOptions } from "@mm/buddy";
 
-export const FIXTURE_DIR = fileURLToPath(new URL("../../../../shared/fixtures/kernel-6.1-256M/", import.meta.url));
+export const FIXTURE_DIR = fileURLToPath(new URL("../../../fixtures/kernel-6.1-256M/", import.meta.url));
 
 export function readFixture(rel: string): string {
   return readFileSync(`${FIXTURE_DIR}${rel}`, "utf8");

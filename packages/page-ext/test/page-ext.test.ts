@@ -60,7 +60,7 @@ describe("the seed and fixture figures", () => {
 
   it("reproduces the real 6.1 kernel's line from the fixture's own memory map", () => {
     const dmesg = readFileSync(
-      new URL("../../../../shared/fixtures/kernel-6.1-256M/proc/dmesg.txt", import.meta.url),
+      new URL("../../../fixtures/kernel-6.1-256M/proc/dmesg.txt", import.meta.url),
       "latin1",
     );
     // "Early memory node ranges": the memblock ranges sparse_init marks present.

@@ -1,6 +1,6 @@
 /**
  * Workload presets. Call sites, gfp masks, comms and order mixes come from a real capture
- * (Linux 6.1.192, 256 MiB x86-64 guest, page_owner=on; see shared/fixtures/kernel-6.1-256M):
+ * (Linux 6.1.192, 256 MiB x86-64 guest, page_owner=on; see fixtures/kernel-6.1-256M):
  * the allocation traces are frames exactly as that kernel printed them, innermost first, starting
  * at get_page_from_freelist (6.1 inlines post_alloc_hook). @mm/buddy does not push frames, so the
  * workload pushes the allocator's own frames too. Free traces are plausible free paths with

@@ -99,7 +99,7 @@ describe("pool gfp sanitising (what the page source sees)", () => {
 describe("hash table sizing", () => {
   it("matches the real 6.1 boot log of the 256 MiB fixture", () => {
     const dmesg = readFileSync(
-      new URL("../../../../shared/fixtures/kernel-6.1-256M/proc/dmesg.txt", import.meta.url),
+      new URL("../../../fixtures/kernel-6.1-256M/proc/dmesg.txt", import.meta.url),
       "latin1",
     );
     const line = /\] (stackdepot hash table entries: .*)$/m.exec(dmesg)?.[1];

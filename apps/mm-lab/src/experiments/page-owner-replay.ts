@@ -11,7 +11,7 @@ import type { SimTask } from "@mm/sim";
 import type { OwnerSystem } from "./page-owner-wiring.js";
 
 /** The 6.1 capture shipped with the project (outside the repo, next to it). */
-export const FIXTURE_DUMP = new URL("../../../../../shared/fixtures/kernel-6.1-256M/page_owner.txt.gz", import.meta.url);
+export const FIXTURE_DUMP = new URL("../../../../fixtures/kernel-6.1-256M/page_owner.txt.gz", import.meta.url);
 
 export interface ReplayRecord {
   readonly order: number;

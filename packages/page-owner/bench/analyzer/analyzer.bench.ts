@@ -13,7 +13,7 @@ import { naiveSort, naiveStacks } from "./naive.js";
 
 const input = join(tmpdir(), "page-owner-bench-fixture.txt");
 if (!existsSync(input)) {
-  writeFileSync(input, gunzipSync(readFileSync("/work/shared/fixtures/kernel-6.1-256M/page_owner.txt.gz")));
+  writeFileSync(input, gunzipSync(readFileSync(new URL("../../../../fixtures/kernel-6.1-256M/page_owner.txt.gz", import.meta.url))));
 }
 const out = join(tmpdir(), `page-owner-bench-${process.pid}.out`);
 const io = { stdout: () => {}, stderr: () => {} };

@@ -15,7 +15,7 @@ import { generatePageOwnerDump } from "../../src/analyzer/generate.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkg = join(here, "..", "..");
-const FIXTURE = "/work/shared/fixtures/kernel-6.1-256M/page_owner.txt.gz";
+const FIXTURE = join(pkg, "..", "..", "fixtures", "kernel-6.1-256M", "page_owner.txt.gz");
 
 /** One measurement from worker.ts. */
 interface Sample {

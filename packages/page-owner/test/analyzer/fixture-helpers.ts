@@ -1,13 +1,14 @@
-// Shared access to the real 6.1 capture in /work/shared/fixtures (read-only, never regenerated).
+// Shared access to the real 6.1 capture in the repo's fixtures/ (read-only, never regenerated).
 
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { runPageOwnerSort } from "@mm/page-owner";
 
 /** The capture's directory. */
-export const FIXTURE_DIR = "/work/shared/fixtures/kernel-6.1-256M";
+export const FIXTURE_DIR = fileURLToPath(new URL("../../../../fixtures/kernel-6.1-256M", import.meta.url));
 
 /** One row of a COMMANDS.tsv. */
 export interface FixtureCommand {

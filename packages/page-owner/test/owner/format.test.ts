@@ -35,7 +35,7 @@ import { FakeTask } from "./fakes.js";
 import { boot, type Booted } from "./setup.js";
 
 const FIXTURE = gunzipSync(
-  readFileSync(new URL("../../../../../shared/fixtures/kernel-6.1-256M/page_owner.txt.gz", import.meta.url)),
+  readFileSync(new URL("../../../../fixtures/kernel-6.1-256M/page_owner.txt.gz", import.meta.url)),
 ).toString("latin1");
 const FIXTURE_RECORDS = FIXTURE.split(/(?<=\n\n)/);
 
@@ -351,7 +351,7 @@ describe("pagetypeinfo: Number of mixed blocks", () => {
   });
 
   it("matches the fixture's header line", () => {
-    const pti = readFileSync(new URL("../../../../../shared/fixtures/kernel-6.1-256M/proc/pagetypeinfo.txt", import.meta.url), "latin1");
+    const pti = readFileSync(new URL("../../../../fixtures/kernel-6.1-256M/proc/pagetypeinfo.txt", import.meta.url), "latin1");
     const b = boot();
     const sec = pagetypeinfoMixedSection(b.po, 0, printedMigratetypes({ cma: false, isolation: true }));
     expect(pti).toContain(sec.split("\n").slice(0, 2).join("\n"));
