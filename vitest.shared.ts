@@ -12,6 +12,7 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     benchmark: { include: ["bench/**/*.bench.ts"] },
     restoreMocks: true,
+    setupFiles: [new URL("./vitest.setup.ts", import.meta.url).pathname],
     testTimeout: 60_000,
     // .ci/run sums these per-package reports into its "N passed, N failed" line.
     reporters: ["default", "json"],
