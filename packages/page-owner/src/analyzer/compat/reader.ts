@@ -23,6 +23,12 @@ export const BUF_SIZE = 128 * 1024;
  */
 export type BlockSink = (content: string, ext: string) => boolean;
 
+/** Start of the first line after s[from..] that begins with "PFN" (-1: none). */
+function nextPfn(s: string, from: number): number {
+  const i = s.indexOf("\nPFN", from);
+  return i === -1 ? -1 : i + 1;
+}
+
 /** Feeds bytes in, calls the sink once per block. */
 export class CompatBlockReader {
   /** Unconsumed input: the start of a line whose end has not arrived yet. */
@@ -50,7 +56,41 @@ export class CompatBlockReader {
     let p = 0;
     /** Start of the current run of block text inside s. */
     let run = 0;
+    /** The "\n\n" after p in s (-1: none; below p: not searched yet). */
+    let dbl = -2;
     for (;;) {
+      // Fast path: a whole block (up to its blank line) is in s and fits in the buffer with room
+      // to spare, so no fgets() call can split a line: take it at once instead of line by line.
+      // (p is where the next fgets() starts, which is all a "line start" means to read_block.)
+      if (!hasNul && s.charCodeAt(p) !== 10) {
+        // Remembered across lines: a chunk tail without a blank line is searched once, not per line.
+        if (dbl !== -1 && dbl < p) dbl = s.indexOf("\n\n", p);
+        if (dbl !== -1 && this.used + (dbl + 2 - p) <= BUF_SIZE - 1) {
+          const blankAt = dbl + 1;
+          // PFN lines (line starts only) leave the text and become ext_buf; the last one wins.
+          // Text before p not yet in this.block (lines the slow path took) starts at run.
+          let content = this.block;
+          let from = run;
+          let q = s.startsWith("PFN", p) ? p : nextPfn(s, p);
+          while (q !== -1 && q < blankAt) {
+            const e = s.indexOf("\n", q) + 1;
+            content += s.slice(from, q);
+            this.ext = s.slice(q, e);
+            from = e;
+            q = nextPfn(s, e - 1);
+          }
+          content += s.slice(from, blankAt);
+          this.block = "";
+          this.used = 0;
+          p = blankAt + 1;
+          run = p;
+          if (!this.sink(content, this.ext)) {
+            this.stopped = true;
+            return false;
+          }
+          continue;
+        }
+      }
       const avail = BUF_SIZE - this.used;
       if (avail <= 1) {
         this.stopped = true;
