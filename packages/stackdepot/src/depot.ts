@@ -47,6 +47,13 @@ const EMPTY = new Uint32Array(0);
 /** `new_pool` states besides a pfn: none cached, and STACK_DEPOT_POISON (cap reached). */
 const NO_POOL = -1;
 const POISON = -2;
+// Module-local copies of what save()'s hit path reads: under a module runner (vitest) every read of
+// an imported binding is a getter call.
+const CAN_ALLOC = STACK_DEPOT_FLAG_CAN_ALLOC;
+const FLAG_GET = STACK_DEPOT_FLAG_GET;
+const FLAGS_MASK = STACK_DEPOT_FLAGS_MASK;
+const HASH_SEED = STACK_HASH_SEED;
+const hashI32 = hashFramesI32;
 /** Upper bound of pools the model addresses (refs stay below 2^30). */
 const MODEL_MAX_POOLS = 1 << 20;
 
@@ -271,12 +278,12 @@ export class StackDepot {
    * @param gfp the caller's allocation mask; sanitised before a pool allocation
    * @param flags STACK_DEPOT_FLAG_CAN_ALLOC (default, = stack_depot_save) | STACK_DEPOT_FLAG_GET
    */
-  save(frames: Uint32Array, count: number, gfp: Gfp, flags: number = STACK_DEPOT_FLAG_CAN_ALLOC): DepotHandle {
+  save(frames: Uint32Array, count: number, gfp: Gfp, flags: number = CAN_ALLOC): DepotHandle {
     if (!Number.isInteger(count) || count < 0 || count > frames.length)
       throw new MmError("EINVAL", `frame count ${count} outside 0..${frames.length}`, { count });
-    if (!Number.isInteger(flags) || (flags & ~STACK_DEPOT_FLAGS_MASK) !== 0 || flags < 0)
+    if (!Number.isInteger(flags) || (flags & ~FLAGS_MASK) !== 0 || flags < 0)
       throw new MmError("EINVAL", `unknown stack depot flags ${flags}`, { flags });
-    if ((flags & STACK_DEPOT_FLAG_GET) !== 0 && !this.refcounting)
+    if ((flags & FLAG_GET) !== 0 && !this.refcounting)
       throw new MmError("EINVAL", `era ${this.era} has no STACK_DEPOT_FLAG_GET`);
     if (this.disabled) return 0;
     let n = count;
@@ -285,7 +292,7 @@ export class StackDepot {
     if (!this.newRec && n > this.maxFrames)
       throw new MmError("EINVAL", `a ${n}-frame record does not fit a ${DEPOT_POOL_SIZE}-byte pool`, { count: n });
     // Signed int32 hash: stays a V8 small integer (no boxing) on the hit path.
-    const hash = hashFramesI32(frames, n, STACK_HASH_SEED);
+    const hash = hashI32(frames, n, HASH_SEED);
     const bucket = hash & this.mask;
     const found = this.findStack(bucket, frames, n, hash, flags);
     if (found !== 0) return this.recordWord(found, this.wHandle);
@@ -317,7 +324,7 @@ export class StackDepot {
           i++;
           e += 2;
         }
-        if (i === n && ((flags & STACK_DEPOT_FLAG_GET) === 0 || this.refIncNotZero(pool, base))) return ref;
+        if (i === n && ((flags & FLAG_GET) === 0 || this.refIncNotZero(pool, base))) return ref;
       }
       ref = pool[base];
     }

@@ -17,6 +17,7 @@ import {
   type Order,
   type Pfn,
   type SymbolTable,
+  TASK_IN_PAGE_OWNER,
   __GFP_NOWARN,
 } from "@mm/api";
 import { PAGE_EXT_OWNER, PAGE_EXT_OWNER_ALLOCATED, type PageExt, type PageExtClient } from "@mm/page-ext";
@@ -34,7 +35,7 @@ import {
   type StackStorage,
 } from "./api.js";
 import { ERA_TRAITS, type EraTraits, OWN_FRAME_TEXT, ownerClientSize, storageDepth } from "./era.js";
-import { stackScanGuard, taskFlagGuard } from "./guards.js";
+import { GUARD_STACK_SCAN, GUARD_TASK_FLAG, guardKind, scanTwice, stackScanGuard, taskFlagGuard } from "./guards.js";
 import { inlineStorage } from "./storage.js";
 import { StackCounts } from "./stack-counts.js";
 import { MEMO_KEY_SEED, memoMix, TraceMemo } from "./trace-memo.js";
@@ -47,6 +48,19 @@ const CLEAR_ALLOCATED = ~(1 << PAGE_EXT_OWNER_ALLOCATED);
 const CLEAR_OWNER = ~OWNER_BITS;
 /** The gfp __reset_page_owner hands save_stack: free paths must not sleep. */
 const FREE_STACK_GFP: Gfp = GFP_NOWAIT | __GFP_NOWARN;
+// Module-local copies of what the hot path uses: under a module runner (vitest) every read of an
+// imported binding is a getter call, which costs more than the work it guards.
+const IN_PAGE_OWNER = TASK_IN_PAGE_OWNER;
+const NOT_IN_PAGE_OWNER = ~TASK_IN_PAGE_OWNER;
+const KEY_SEED = MEMO_KEY_SEED;
+const mix = memoMix;
+const scanRecursion = scanTwice;
+const STACK_DEPTH = PAGE_OWNER_STACK_DEPTH;
+/** guardKind() values, local for the same reason. */
+const KIND_TASK_FLAG = GUARD_TASK_FLAG;
+const KIND_STACK_SCAN = GUARD_STACK_SCAN;
+/** Up to this many pages a record is written with plain stores rather than fill() calls. */
+const SMALL_RUN = 16;
 
 /** page_owner's page_ext fields (struct-of-arrays; the C layout is only accounted). */
 const DEPOT_FIELDS = {
@@ -151,6 +165,8 @@ export class PageOwner {
   private readonly onUnwind: (() => void) | null;
   private readonly depth: number;
   private readonly skip: number;
+  /** guardKind(guard): the built-in guards run inline on the hot path (same effects, no calls). */
+  private readonly guardKind: number;
   /** Scratch for init-time captures. */
   private readonly raw = new Uint32Array(PAGE_OWNER_STACK_DEPTH + 8);
   /**
@@ -208,6 +224,7 @@ export class PageOwner {
     if (this.inline && traits.stackCounts)
       throw new MmError("BAD_CONFIG", `era ${era} counts stacks per depot handle; inline storage has none`);
     this.guard = options.guard ?? (era === "v4.6" || era === "v4.7" ? stackScanGuard() : taskFlagGuard());
+    this.guardKind = guardKind(this.guard);
     this.enabled = options.enabled ?? true;
     this.tasks = options.tasks;
     this.clock = options.clock;
@@ -370,9 +387,37 @@ export class PageOwner {
    * Returns the handle to store; for inline storage the frames are left in lastBuf (count in rawN).
    */
   private saveStack(task: ShadowTask, outer: number, inner: number, gfp: Gfp): number {
-    const guard = this.guard;
     task.push(outer);
     task.push(inner);
+    const kind = this.guardKind;
+    if (kind === KIND_TASK_FLAG) {
+      // taskFlagGuard's enter/leave, inline.
+      if ((task.flags & IN_PAGE_OWNER) !== 0) {
+        task.pop();
+        task.pop();
+        this.stats.dummy++;
+        this.rawN = 0;
+        return this.dummyHandle;
+      }
+      task.flags |= IN_PAGE_OWNER;
+      try {
+        return this.captureAndSave(task, outer, gfp);
+      } finally {
+        task.flags &= NOT_IN_PAGE_OWNER;
+        task.pop();
+        task.pop();
+      }
+    }
+    if (kind === KIND_STACK_SCAN) {
+      // stackScanGuard's enter/leave do nothing; its scan runs in captureAndSave.
+      try {
+        return this.captureAndSave(task, outer, gfp);
+      } finally {
+        task.pop();
+        task.pop();
+      }
+    }
+    const guard = this.guard;
     let entered = false;
     try {
       if (guard.enter(task)) {
@@ -391,25 +436,26 @@ export class PageOwner {
 
   private captureAndSave(task: ShadowTask, outer: number, gfp: Gfp): number {
     if (this.onUnwind !== null) this.onUnwind();
-    if (this.guard.scan(task, outer)) {
+    const kind = this.guardKind;
+    if (kind === KIND_TASK_FLAG ? false : kind === KIND_STACK_SCAN ? scanRecursion(task, outer) : this.guard.scan(task, outer)) {
       this.stats.dummy++;
       this.rawN = 0;
       return this.dummyHandle;
     }
     let buf = this.levels[this.level];
-    if (buf === undefined) this.levels.push((buf = new Uint32Array(PAGE_OWNER_STACK_DEPTH)));
+    if (buf === undefined) this.levels.push((buf = new Uint32Array(STACK_DEPTH)));
     // entries[0..n) = the shadow stack from `skip`, at most `depth` frames (stack_trace_save).
     const depth = task.depth;
     const skip = this.skip;
     let n = depth - skip;
     if (n > this.depth) n = this.depth;
     if (n < 0) n = 0;
-    let key = MEMO_KEY_SEED;
+    let key = KEY_SEED;
     if (task.frameAt !== undefined) {
-      for (let i = 0; i < n; i++) key = memoMix(key, (buf[i] = task.frameAt(skip + i)));
+      for (let i = 0; i < n; i++) key = mix(key, (buf[i] = task.frameAt(skip + i)));
     } else {
       const st = task.stack;
-      for (let i = 0; i < n; i++) key = memoMix(key, (buf[i] = st[skip + i]));
+      for (let i = 0; i < n; i++) key = mix(key, (buf[i] = st[skip + i]));
     }
     key = (key ^ n) | 0;
     this.rawN = n;
@@ -442,25 +488,38 @@ export class PageOwner {
   private writeAlloc(pfn: Pfn, end: Pfn, handle: number, order: Order, gfp: Gfp, task: ShadowTask): void {
     const ts = this.clock.now();
     const commId = this.commId(task.comm);
-    if (end === pfn + 1) {
-      // Order 0, the common case: plain stores beat eight fill() calls.
-      this.handle[pfn] = handle;
-      this.order[pfn] = order;
-      this.gfp[pfn] = gfp;
-      this.reason[pfn] = -1;
-      this.pid[pfn] = task.pid;
-      this.tgid[pfn] = task.tgid;
-      this.ts[pfn] = ts;
-      this.comm[pfn] = commId;
-      this.flags[pfn] |= OWNER_BITS;
+    const pid = task.pid;
+    const tgid = task.tgid;
+    if (end - pfn <= SMALL_RUN) {
+      // Orders 0-4, the common case: plain stores beat eight fill() calls.
+      const handleA = this.handle;
+      const orderA = this.order;
+      const gfpA = this.gfp;
+      const reasonA = this.reason;
+      const pidA = this.pid;
+      const tgidA = this.tgid;
+      const tsA = this.ts;
+      const commA = this.comm;
+      const flags = this.flags;
+      for (let p = pfn; p < end; p++) {
+        handleA[p] = handle;
+        orderA[p] = order;
+        gfpA[p] = gfp;
+        reasonA[p] = -1;
+        pidA[p] = pid;
+        tgidA[p] = tgid;
+        tsA[p] = ts;
+        commA[p] = commId;
+        flags[p] |= OWNER_BITS;
+      }
       return;
     }
     this.handle.fill(handle, pfn, end);
     this.order.fill(order, pfn, end);
     this.gfp.fill(gfp, pfn, end);
     this.reason.fill(-1, pfn, end);
-    this.pid.fill(task.pid, pfn, end);
-    this.tgid.fill(task.tgid, pfn, end);
+    this.pid.fill(pid, pfn, end);
+    this.tgid.fill(tgid, pfn, end);
     this.ts.fill(ts, pfn, end);
     this.comm.fill(commId, pfn, end);
     const flags = this.flags;
@@ -501,13 +560,24 @@ export class PageOwner {
     const oldHandle = this.handle[pfn];
     const freeTs = this.clock.now();
     const h = this.inline ? 0 : this.saveStack(task, this.freeOuter, this.freeInner, FREE_STACK_GFP);
-    if (order === 0) {
-      flags[pfn] &= CLEAR_ALLOCATED;
-      this.freeHandle[pfn] = h;
-      this.freeTs[pfn] = freeTs;
+    if (end - pfn <= SMALL_RUN) {
+      // Orders 0-4: plain stores beat fill() calls.
+      const freeHandle = this.freeHandle;
+      const freeTsA = this.freeTs;
+      for (let p = pfn; p < end; p++) {
+        flags[p] &= CLEAR_ALLOCATED;
+        freeHandle[p] = h;
+        freeTsA[p] = freeTs;
+      }
       if (this.traits.freePids) {
-        this.freePid[pfn] = task.pid;
-        this.freeTgid[pfn] = task.tgid;
+        const pid = task.pid;
+        const tgid = task.tgid;
+        const freePid = this.freePid;
+        const freeTgid = this.freeTgid;
+        for (let p = pfn; p < end; p++) {
+          freePid[p] = pid;
+          freeTgid[p] = tgid;
+        }
       }
     } else {
       for (let p = pfn; p < end; p++) flags[p] &= CLEAR_ALLOCATED;
