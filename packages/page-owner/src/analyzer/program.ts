@@ -413,7 +413,7 @@ async function runSort(cfg: CompatConfig, ext: Ext, input: string, output: strin
     chunks = streamChunks(io.stdin!);
   }
   const sorter = new CompatSorter(cfg, { stdout: out, stderr: (s) => io.stderr(bin(s)) }, maxSize);
-  const reader = new CompatBlockReader((content, extBuf) => sorter.add(content, extBuf));
+  const reader = new CompatBlockReader((content, extBuf, mayVm) => sorter.add(content, extBuf, mayVm));
   const issues = ext.strict ? strictValidator(input, io) : null;
   try {
     for await (const chunk of chunks) {
@@ -490,10 +490,11 @@ async function accumulate(
   const acc = new StackAccumulator();
   const name = input === "-" ? "<stdin>" : input;
   const parser = new PageOwnerParser(
-    (r) => {
-      if (keep(r)) acc.add(r);
+    (r, framesText) => {
+      if (keep(r)) acc.addFramesText(framesText, r.order);
     },
     strict ? { onIssue: (i) => io.stderr(`${PROG}: ${name}:${i.line}: ${i.code}: ${i.message}\n`) } : {},
+    true,
   );
   let closed: Promise<void> = Promise.resolve();
   try {

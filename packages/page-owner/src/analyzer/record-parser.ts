@@ -270,7 +270,8 @@ export class PageOwnerParser {
   /** The open record is being skipped (bad header): swallow lines up to the blank line. */
   private recBad = false;
   private pfn: PfnLine | null = null;
-  private frames: string[] = [];
+  /** The record's frame lines as printed (leading space kept), joined by "\n"; "" for none. */
+  private framesText = "";
   private migrateReason: string | null = null;
   private slabCache = false;
   private memcg: MemcgCharge | null = null;
@@ -282,9 +283,15 @@ export class PageOwnerParser {
   /** Issues reported so far. */
   issues = 0;
 
+  /**
+   * @param onRecord - gets each record, and its frame lines as printed joined by "\n"
+   * @param framesAsText - records carry no `frames` array (only the text): for callers that key
+   *   by stack, it saves a string per frame
+   */
   constructor(
-    private readonly onRecord: (r: PageOwnerRecord) => void,
+    private readonly onRecord: (r: PageOwnerRecord, framesText: string) => void,
     private readonly options: ParseOptions = {},
+    private readonly framesAsText = false,
   ) {
     this.maxLine = options.maxLineLength ?? 65536;
   }
@@ -307,32 +314,63 @@ export class PageOwnerParser {
       p = 0;
       this.partial = "";
     }
-    // Native split is much faster than an indexOf loop; the last piece is an unfinished line.
-    const lines = (p === 0 ? s : s.slice(p)).split("\n");
-    const last = lines.length - 1;
-    for (let k = 0; k < last; k++) {
-      let l = lines[k];
+    const maxLine = this.maxLine;
+    // Frame lines (most lines) are not cut out one by one: a run of them is one range of s,
+    // already in the "\n "-joined form framesText keeps.
+    let fs = -1;
+    let fe = -1;
+    for (;;) {
+      const nl = s.indexOf("\n", p);
+      if (nl === -1) break;
       this.lineNo++;
-      if (l.length > this.maxLine) {
-        this.issue("LINE_TOO_LONG", this.lineNo, `line longer than ${this.maxLine} bytes`);
-        l = l.slice(0, this.maxLine);
+      if (s.charCodeAt(p) === 32 && this.recStart !== 0 && nl - p <= maxLine) {
+        if (!this.recBad) {
+          if (s.charCodeAt(nl - 1) === 13) {
+            // CRLF: the line without its \r is not a range of s.
+            if (fs !== -1) this.addFrames(s.slice(fs, fe));
+            fs = -1;
+            this.addFrames(s.slice(p, nl - 1));
+          } else if (fs !== -1 && fe + 1 === p) {
+            fe = nl;
+          } else {
+            if (fs !== -1) this.addFrames(s.slice(fs, fe));
+            fs = p;
+            fe = nl;
+          }
+        }
+        p = nl + 1;
+        continue;
+      }
+      if (fs !== -1) {
+        this.addFrames(s.slice(fs, fe));
+        fs = -1;
+      }
+      let l = s.slice(p, nl);
+      if (l.length > maxLine) {
+        this.issue("LINE_TOO_LONG", this.lineNo, `line longer than ${maxLine} bytes`);
+        l = l.slice(0, maxLine);
       } else if (l.length !== 0 && l.charCodeAt(l.length - 1) === 13) {
         l = l.slice(0, -1); // CRLF
       }
       this.line(l);
+      p = nl + 1;
     }
-    s = lines[last];
-    p = 0;
+    if (fs !== -1) this.addFrames(s.slice(fs, fe));
     const rest = s.length - p;
-    if (rest > this.maxLine) {
+    if (rest > maxLine) {
       // A line that is already too long: handle what we have, drop the rest up to its newline.
       this.lineNo++;
-      this.issue("LINE_TOO_LONG", this.lineNo, `line longer than ${this.maxLine} bytes`);
-      this.line(s.slice(p, p + this.maxLine));
+      this.issue("LINE_TOO_LONG", this.lineNo, `line longer than ${maxLine} bytes`);
+      this.line(s.slice(p, p + maxLine));
       this.skipping = true;
     } else if (rest > 0) {
       this.partial = s.slice(p);
     }
+  }
+
+  /** Appends frame lines (each with its leading space, "\n"-joined) to the open record. */
+  private addFrames(text: string): void {
+    this.framesText = this.framesText.length === 0 ? text : `${this.framesText}\n${text}`;
   }
 
   /** End of input: flushes the last line and the last record (a missing blank line is fine). */
@@ -352,7 +390,7 @@ export class PageOwnerParser {
   private line(l: string): void {
     // Most lines are stack frames: test for them first.
     if (l.charCodeAt(0) === 32 && this.recStart !== 0) {
-      if (!this.recBad) this.frames.push(l.slice(1));
+      if (!this.recBad) this.addFrames(l);
       return;
     }
     if (l.length === 0) {
@@ -376,7 +414,7 @@ export class PageOwnerParser {
     if (this.recBad) return;
     const c = l.charCodeAt(0);
     if (c === 32) {
-      this.frames.push(l.slice(1));
+      this.addFrames(l);
     } else if (c === 80 && l.startsWith("PFN") && this.pfn === null) {
       const r = parsePfnLine(l);
       if (typeof r === "string") {
@@ -401,7 +439,7 @@ export class PageOwnerParser {
   private openRecord(l: string): void {
     this.recStart = this.lineNo;
     this.pfn = null;
-    this.frames = [];
+    this.framesText = "";
     this.migrateReason = null;
     this.slabCache = false;
     this.memcg = null;
@@ -428,8 +466,10 @@ export class PageOwnerParser {
       this.issue("NO_PFN_LINE", start, "record has no PFN line (truncated?)");
       return;
     }
-    const frames = this.frames;
-    if (this.high) for (let i = 0; i < frames.length; i++) frames[i] = utf8(frames[i]);
+    // Decoding the lines at once equals decoding each: "\n" ends any partial UTF-8 sequence.
+    const text = this.high ? utf8(this.framesText) : this.framesText;
+    this.framesText = "";
+    const frames = this.framesAsText ? NO_FRAMES : splitFrames(text);
     this.records++;
     this.onRecord({
       line: start,
@@ -453,7 +493,7 @@ export class PageOwnerParser {
       migrateReason: this.migrateReason === null ? null : utf8(this.migrateReason),
       slabCache: this.slabCache,
       memcg: this.memcg,
-    });
+    }, text);
   }
 
   private closeGarbage(): void {
@@ -471,6 +511,13 @@ export class PageOwnerParser {
       throw new MmError("PARSE_ERROR", `line ${line}: ${message}`, { line, issue: code });
     }
   }
+}
+
+const NO_FRAMES: readonly string[] = Object.freeze([]);
+
+/** Frame lines as printed (" f1\n f2") -> the frames without their leading space. */
+export function splitFrames(text: string): string[] {
+  return text.length === 0 ? [] : text.slice(1).split("\n ");
 }
 
 /** At most 80 chars of a line, for messages. */

@@ -3,6 +3,26 @@
 // the difference of two dumps by stack.
 
 import type { PageOwnerRecord, StackDelta, StackSummary } from "./api.js";
+import { splitFrames } from "./record-parser.js";
+
+/** A string that shares no memory with `s` (a slice would keep a whole read chunk alive). */
+function ownCopy(s: string): string {
+  return s.length === 0 ? s : (" " + s).slice(1);
+}
+
+/**
+ * The internal key of a stack: its frame lines as printed (" f1\n f2"), as the parser hands them
+ * over. The public key (frames joined by "\n") cannot tell [] from [""] apart, so neither can
+ * this one: " " (one empty frame) is filed under "".
+ */
+function internalKey(framesText: string): string {
+  return framesText === " " ? "" : framesText;
+}
+
+/** The public key (frames joined by "\n") -> the internal one. */
+function keyToInternal(key: string): string {
+  return key.length === 0 ? "" : ` ${key.replaceAll("\n", "\n ")}`;
+}
 
 /** Accumulates records by stack; memory grows with the number of distinct stacks. */
 export class StackAccumulator {
@@ -14,12 +34,21 @@ export class StackAccumulator {
 
   /** Counts one record: 2^order base pages for its stack. */
   add(r: PageOwnerRecord): void {
-    const key = r.frames.join("\n");
-    const pages = 2 ** r.order;
+    this.addFramesText(r.frames.length === 0 ? "" : ` ${r.frames.join("\n ")}`, r.order, r.frames);
+  }
+
+  /**
+   * Counts one record given its frame lines as printed (" f1\n f2", what PageOwnerParser passes
+   * along): no string per frame, and the frames array is made once per distinct stack.
+   */
+  addFramesText(framesText: string, order: number, frames?: readonly string[]): void {
+    const key = internalKey(framesText);
+    const pages = 2 ** order;
     let s = this.byKey.get(key);
     if (s === undefined) {
-      s = { frames: r.frames, nrBasePages: 0, records: 0 };
-      this.byKey.set(key, s);
+      const own = ownCopy(framesText);
+      s = { frames: frames ?? splitFrames(own), nrBasePages: 0, records: 0 };
+      this.byKey.set(ownCopy(key), s);
     }
     s.nrBasePages += pages;
     s.records++;
@@ -45,17 +74,17 @@ export class StackAccumulator {
 
   /** Lookup by frames. */
   get(frames: readonly string[]): StackSummary | undefined {
-    return this.byKey.get(frames.join("\n"));
+    return this.getByKey(frames.join("\n"));
   }
 
   /** (key, summary) pairs in first-seen order; the key is the frames joined by "\n". */
-  entries(): IterableIterator<[string, StackSummary]> {
-    return this.byKey.entries();
+  *entries(): IterableIterator<[string, StackSummary]> {
+    for (const s of this.byKey.values()) yield [s.frames.join("\n"), s];
   }
 
   /** Lookup by the key {@link entries} yields. */
   getByKey(key: string): StackSummary | undefined {
-    return this.byKey.get(key);
+    return this.byKey.get(keyToInternal(key));
   }
 }
 

@@ -113,12 +113,14 @@ export function getFreeTsNsec(buf: string, debug: DebugSink): U64 {
  * get_allocator(): CMA / SLAB from the block's PFN line (`migrate_info`, the last PFN line the
  * reader saw, possibly a previous block's), VMALLOC when `__vmalloc_node_range` appears and
  * `alloc_pages` occurs between the start of the line before it and that occurrence.
+ * `mayHaveVmalloc` false (from the reader, which searched the whole chunk once) skips the search.
  */
-export function getAllocator(buf: string, migrateInfo: string): number {
+export function getAllocator(buf: string, migrateInfo: string, mayHaveVmalloc = true): number {
   let allocator = 0;
   if (migrateInfo.includes("CMA")) allocator |= ALLOCATOR_CMA;
   if (migrateInfo.includes("slab")) allocator |= ALLOCATOR_SLAB;
-  const second = buf.indexOf("__vmalloc_node_range");
+  // mayHaveVmalloc false: the reader already knows the block has no such text.
+  const second = mayHaveVmalloc ? buf.indexOf("__vmalloc_node_range") : -1;
   if (second !== -1) {
     // C walks back to the '\n' before the occurrence, one more char, then to the previous '\n'.
     // Walking off the start of the buffer is undefined there; we stop at the start.

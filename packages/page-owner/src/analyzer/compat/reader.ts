@@ -18,10 +18,14 @@ export const BUF_SIZE = 128 * 1024;
 
 /**
  * Called with each block's text (PFN lines removed, no trailing blank line) and the current
- * ext_buf (the last PFN line read, with its newline, or ""). Return false to stop reading, as
- * add_list() failing does.
+ * ext_buf (the last PFN line read, with its newline, or ""), and false when the block certainly
+ * has no "__vmalloc_node_range" (true: maybe). Return false to stop reading, as add_list()
+ * failing does.
  */
-export type BlockSink = (content: string, ext: string) => boolean;
+export type BlockSink = (content: string, ext: string, mayHaveVmalloc: boolean) => boolean;
+
+/** What get_allocator() looks for in each block; searched once per chunk here instead. */
+const VMALLOC = "__vmalloc_node_range";
 
 /** Start of the first line after s[from..] that begins with "PFN" (-1: none). */
 function nextPfn(s: string, from: number): number {
@@ -58,6 +62,8 @@ export class CompatBlockReader {
     let run = 0;
     /** The "\n\n" after p in s (-1: none; below p: not searched yet). */
     let dbl = -2;
+    /** The next VMALLOC at or after p in s, the same way. */
+    let vm = -2;
     for (;;) {
       // Fast path: a whole block (up to its blank line) is in s and fits in the buffer with room
       // to spare, so no fgets() call can split a line: take it at once instead of line by line.
@@ -67,6 +73,9 @@ export class CompatBlockReader {
         if (dbl !== -1 && dbl < p) dbl = s.indexOf("\n\n", p);
         if (dbl !== -1 && this.used + (dbl + 2 - p) <= BUF_SIZE - 1) {
           const blankAt = dbl + 1;
+          if (vm !== -1 && vm < p) vm = s.indexOf(VMALLOC, p);
+          // Known only when all of the block is [p, blankAt) of s.
+          const mayVm = run !== p || this.block.length !== 0 || (vm !== -1 && vm < blankAt);
           // PFN lines (line starts only) leave the text and become ext_buf; the last one wins.
           // Text before p not yet in this.block (lines the slow path took) starts at run.
           let content = this.block;
@@ -84,7 +93,7 @@ export class CompatBlockReader {
           this.used = 0;
           p = blankAt + 1;
           run = p;
-          if (!this.sink(content, this.ext)) {
+          if (!this.sink(content, this.ext, mayVm)) {
             this.stopped = true;
             return false;
           }
@@ -109,7 +118,7 @@ export class CompatBlockReader {
         this.used = 0;
         p = end;
         run = p;
-        if (!this.sink(content, this.ext)) {
+        if (!this.sink(content, this.ext, true)) {
           this.stopped = true;
           return false;
         }

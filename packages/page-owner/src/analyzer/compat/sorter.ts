@@ -159,6 +159,9 @@ export class CompatSorter {
   /** 6.1: text of the last kept block and its group, for the merge-while-loading check. */
   private lastTxt: string | null = null;
   private lastGroup: CompatGroup | null = null;
+  /** The key of the last block inserted and its group (a one-entry cache in front of index). */
+  private lastKey: string | null = null;
+  private lastKeyGroup: CompatGroup | undefined = undefined;
   private readonly debug: DebugSink;
   private readonly stripTs: boolean;
 
@@ -176,7 +179,7 @@ export class CompatSorter {
   }
 
   /** add_list(): false means "stop reading" (the capacity hack ran out). */
-  add(content: string, ext: string): boolean {
+  add(content: string, ext: string, mayHaveVmalloc = true): boolean {
     const cfg = this.cfg;
     const debug = this.debug;
     // The C functions see `buf`, the block plus the blank line's "\n". Every pattern ends in a
@@ -194,7 +197,7 @@ export class CompatSorter {
     }
     if (debug === null) {
       const h = standardHeader(content);
-      if (h !== null) return this.addFast(content, ext, h);
+      if (h !== null) return this.addFast(content, ext, h, mayHaveVmalloc);
     }
     // Without -d the get_* helpers are pure, so each is computed once; with -d they run as often
     // as in C, so the messages repeat as they would.
@@ -224,13 +227,13 @@ export class CompatSorter {
     } else {
       freeTsNsec = -1;
     }
-    const allocator = getAllocator(buf, ext);
+    const allocator = getAllocator(buf, ext, mayHaveVmalloc);
 
     return this.insert(content, txt, pid, tgid, comm, tsNsec, freeTsNsec, allocator, pageNum);
   }
 
   /** add_list() for a standard header (see standardHeader): same results, one regex. */
-  private addFast(content: string, ext: string, h: HeaderFields): boolean {
+  private addFast(content: string, ext: string, h: HeaderFields, mayHaveVmalloc: boolean): boolean {
     const cfg = this.cfg;
     const tsNsec = u64Of(h.ts);
     let freeTsNsec: U64 = -1;
@@ -244,7 +247,7 @@ export class CompatSorter {
     if (cfg.filter & FILTER_TGID && !cfg.tgids.includes(tgid)) return true;
     if (cfg.filter & FILTER_COMM && !cfg.comms.includes(h.comm)) return true;
     const txt = this.stripTs ? content.slice(0, h.tsStart) + content.slice(h.tsStart + h.ts.length) : content;
-    const allocator = getAllocator(content, ext);
+    const allocator = getAllocator(content, ext, mayHaveVmalloc);
     return this.insert(content, txt, pid, tgid, h.comm, tsNsec, freeTsNsec, allocator, pageNumOf(h.order));
   }
 
@@ -261,7 +264,9 @@ export class CompatSorter {
     pageNum: number,
   ): boolean {
     const key = this.keyOf(txt, pid, tgid, comm, freeTsNsec, allocator);
-    let g = this.index.get(key);
+    // Runs of equal blocks are common (most of the real capture): comparing with the previous
+    // key is a memcmp, a Map lookup hashes the whole block text first.
+    let g = key === this.lastKey ? this.lastKeyGroup : this.index.get(key);
     if (g === undefined) {
       g = { txt, pid, tgid, comm, tsNsec, freeTsNsec, allocator, num: 1, pageNum };
       this.index.set(key, g);
@@ -272,6 +277,8 @@ export class CompatSorter {
     }
     this.lastTxt = content;
     this.lastGroup = g;
+    this.lastKey = key;
+    this.lastKeyGroup = g;
     this.listSize++;
     if (this.listSize % 1000 === 0) this.io.stdout(`loaded ${this.listSize}\r`);
     return true;
