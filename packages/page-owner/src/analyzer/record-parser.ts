@@ -166,36 +166,39 @@ interface PfnLine {
   pageFlagNames: string;
 }
 
-/** Hand parser for the v4.6+ PFN line; null when the line is not exactly that shape. */
+/**
+ * Hand parser for the v4.6+ PFN line; null when the line is not exactly that shape. Char codes and
+ * startsWith only: a multi-char indexOf is a runtime call, several per line added up.
+ */
 function parsePfnFast(line: string): PfnLine | Fail | null {
   let i = 4; // after "PFN "
-  const hex = line.startsWith("0x", i);
+  const hex = line.charCodeAt(i) === 48 && line.charCodeAt(i + 1) === 120; // "0x"
   let j = hex ? hexEnd(line, i + 2) : digitsEnd(line, i);
   if (j === -1 || (hex && j === i + 2)) return null;
-  const pfnText = hex ? line.slice(i + 2, j) : line.slice(i, j);
+  const pfnStart = hex ? i + 2 : i;
+  const pfnEnd = j;
   if (!line.startsWith(" type ", j)) return null;
   i = j + 6;
-  j = line.indexOf(" Block ", i);
-  if (j <= i) return null;
+  // The type names hold no space: the first space must start " Block ".
+  j = line.indexOf(" ", i);
+  if (j <= i || !line.startsWith(" Block ", j)) return null;
   const migratetype = line.slice(i, j);
   i = j + 7;
   j = digitsEnd(line, i);
   if (j === -1 || !line.startsWith(" type ", j)) return null;
-  const blockText = line.slice(i, j);
+  const blockStart = i;
+  const blockEnd = j;
   i = j + 6;
-  j = line.indexOf(" Flags 0x", i);
-  if (j <= i) return null;
+  j = line.indexOf(" ", i);
+  if (j <= i || !line.startsWith(" Flags 0x", j)) return null;
   const blockMigratetype = line.slice(i, j);
   i = j + 9;
   j = hexEnd(line, i);
   if (j === i || line.charCodeAt(j) !== 40 || line.charCodeAt(line.length - 1) !== 41) return null;
-  if (migratetype.includes(" ") || blockMigratetype.includes(" ")) return null;
-  if (pfnText.length > 13 || blockText.length > 15 || j - i > 16) return "range";
-  const pfn = hex ? parseInt(pfnText, 16) : Number(pfnText);
-  const block = Number(blockText);
-  if (!Number.isSafeInteger(pfn) || !Number.isSafeInteger(block)) return "range";
-  const flagsHex = line.slice(i, j);
-  const flags = flagsHex.length <= 13 ? BigInt(parseInt(flagsHex, 16)) : BigInt(`0x${flagsHex}`);
+  if (pfnEnd - pfnStart > 13 || blockEnd - blockStart > 15 || j - i > 16) return "range";
+  const pfn = hex ? hexValue(line, pfnStart, pfnEnd) : decValue(line, pfnStart, pfnEnd);
+  const block = decValue(line, blockStart, blockEnd);
+  const flags = j - i <= 13 ? BigInt(hexValue(line, i, j)) : BigInt(`0x${line.slice(i, j)}`);
   return {
     pfn,
     pfnHex: hex,
@@ -206,6 +209,23 @@ function parsePfnFast(line: string): PfnLine | Fail | null {
     pageFlags: flags,
     pageFlagNames: line.slice(j + 1, line.length - 1),
   };
+}
+
+/** Decimal digits s[i..j) (at most 15: exact in a double). */
+function decValue(s: string, i: number, j: number): number {
+  let v = 0;
+  for (let k = i; k < j; k++) v = v * 10 + (s.charCodeAt(k) - 48);
+  return v;
+}
+
+/** Hex digits s[i..j) (at most 13: exact in a double). */
+function hexValue(s: string, i: number, j: number): number {
+  let v = 0;
+  for (let k = i; k < j; k++) {
+    const c = s.charCodeAt(k) | 0x20;
+    v = v * 16 + (c <= 57 ? c - 48 : c - 87);
+  }
+  return v;
 }
 
 function parsePfnLine(line: string): PfnLine | Fail {

@@ -27,6 +27,9 @@ function keyToInternal(key: string): string {
 /** Accumulates records by stack; memory grows with the number of distinct stacks. */
 export class StackAccumulator {
   private readonly byKey = new Map<string, StackSummary>();
+  /** The last key added and its summary (a one-entry cache in front of byKey). */
+  private lastKey: string | null = null;
+  private lastSummary: StackSummary | undefined = undefined;
   /** Base pages over all records added. */
   totalPages = 0;
   /** Records added. */
@@ -44,12 +47,16 @@ export class StackAccumulator {
   addFramesText(framesText: string, order: number, frames?: readonly string[]): void {
     const key = internalKey(framesText);
     const pages = 2 ** order;
-    let s = this.byKey.get(key);
+    // Runs of records with one stack are common: a compare with the last key is a memcmp, a
+    // Map lookup hashes the whole text first.
+    let s = key === this.lastKey ? this.lastSummary : this.byKey.get(key);
     if (s === undefined) {
       const own = ownCopy(framesText);
       s = { frames: frames ?? splitFrames(own), nrBasePages: 0, records: 0 };
       this.byKey.set(ownCopy(key), s);
     }
+    this.lastKey = key;
+    this.lastSummary = s;
     s.nrBasePages += pages;
     s.records++;
     this.totalPages += pages;
