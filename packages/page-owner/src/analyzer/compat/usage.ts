@@ -1,8 +1,8 @@
 // usage() of page_owner_sort, per tool version, and our extension help.
 //
-// No reference capture covers these texts (every fixture run exits 0), so they are reconstructed
-// from the tools' sources as remembered: the wording of each line is believed right, exact tab
-// runs are not verified byte for byte (see README "Quirks").
+// No reference capture covers these texts (every fixture run exits 0). The 6.12 text was checked
+// against upstream's source (the 6.7 "Update the usage output" version, test/analyzer/usage.test.ts);
+// the 6.1 text's lines and order were checked against the 5.19-6.6 era patches quoting it.
 
 import type { CompatEra } from "./config.js";
 
@@ -15,6 +15,7 @@ const USAGE_6_1 =
   "-p\t\tSort by pid.\n" +
   "-P\t\tSort by tgid.\n" +
   "-n\t\tSort by task command name.\n" +
+  "-a\t\tSort by memory allocate time.\n" +
   "-r\t\tSort by memory release time.\n" +
   "-f\t\tFilter out the information of blocks whose memory has been released.\n" +
   "-d\t\tPrint debug information.\n" +
@@ -42,8 +43,6 @@ const USAGE_6_12 =
   "--name <cmdlist>\tSelect by command name. This selects the" +
   " information\n\t\t\tof blocks whose command name appears in" +
   " <cmdlist>.\n" +
-  "<pidlist>, <tgidlist>, <cmdlist> are single arguments in the form of a comma-separated list,\n" +
-  "\t\t\twhich offers a way to specify multiple selecting rules.\n\n" +
   "--cull <rules>\t\tCull by user-defined rules. <rules> is a " +
   "single\n\t\t\targument in the form of a comma-separated list " +
   "with some\n\t\t\tcommon fields predefined (pid, tgid, comm, " +
