@@ -83,6 +83,20 @@ export interface PageOwnerEraProfile {
 }
 
 /** The four profiles the seeds and the fixture pin down (kernel-spec §2.5, §4.2, §4.10). */
+/** struct page_owner of 6.1, member by member (mm/page_owner.c). */
+const OWNER_6_1_MEMBERS = [
+  { name: "order", type: "unsigned short" },
+  { name: "last_migrate_reason", type: "short" },
+  { name: "gfp_mask", type: "gfp_t" },
+  { name: "handle", type: "depot_stack_handle_t" },
+  { name: "free_handle", type: "depot_stack_handle_t" },
+  { name: "ts_nsec", type: "u64" },
+  { name: "free_ts_nsec", type: "u64" },
+  { name: "comm", type: "char", count: 16 },
+  { name: "pid", type: "pid_t" },
+  { name: "tgid", type: "pid_t" },
+] as const;
+
 export const PAGE_OWNER_ERAS: Readonly<Record<PageOwnerEra, PageOwnerEraProfile>> = {
   "v4.6": {
     era: "v4.6",
@@ -116,35 +130,16 @@ export const PAGE_OWNER_ERAS: Readonly<Record<PageOwnerEra, PageOwnerEraProfile>
     description: "struct page_owner of 6.1 (free_handle, timestamps, comm, pid, tgid)",
     inlineInPageExt: false,
     storage: "depot",
-    members: [
-      { name: "order", type: "unsigned short" },
-      { name: "last_migrate_reason", type: "short" },
-      { name: "gfp_mask", type: "gfp_t" },
-      { name: "handle", type: "depot_stack_handle_t" },
-      { name: "free_handle", type: "depot_stack_handle_t" },
-      { name: "ts_nsec", type: "u64" },
-      { name: "free_ts_nsec", type: "u64" },
-      { name: "comm", type: "char", count: 16 },
-      { name: "pid", type: "pid_t" },
-      { name: "tgid", type: "pid_t" },
-    ],
+    members: OWNER_6_1_MEMBERS,
   },
   "6.10": {
     era: "6.10",
     description: "struct page_owner of 6.10+ (adds free_pid, free_tgid)",
     inlineInPageExt: false,
     storage: "depot",
+    // 6.10 appended free_pid and free_tgid to the 6.1 struct.
     members: [
-      { name: "order", type: "unsigned short" },
-      { name: "last_migrate_reason", type: "short" },
-      { name: "gfp_mask", type: "gfp_t" },
-      { name: "handle", type: "depot_stack_handle_t" },
-      { name: "free_handle", type: "depot_stack_handle_t" },
-      { name: "ts_nsec", type: "u64" },
-      { name: "free_ts_nsec", type: "u64" },
-      { name: "comm", type: "char", count: 16 },
-      { name: "pid", type: "pid_t" },
-      { name: "tgid", type: "pid_t" },
+      ...OWNER_6_1_MEMBERS,
       { name: "free_pid", type: "pid_t" },
       { name: "free_tgid", type: "pid_t" },
     ],
