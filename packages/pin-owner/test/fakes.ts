@@ -2,7 +2,7 @@
  * Small stand-ins for the allocator, tasks, clock, symbols and stackdepot, so the package is tested
  * behind its own interfaces (the app tests it against @mm/buddy, @mm/sim and @mm/stackdepot).
  */
-import type { AllocHooks, Clock, SymbolTable, Task, TaskContext } from "@mm/api";
+import type { AllocHooks, Clock, Task, TaskContext } from "@mm/api";
 import type { PageStateReader, RenderContext, StackStore } from "../src/index.js";
 
 export class FakeClock implements Clock {
@@ -12,22 +12,9 @@ export class FakeClock implements Clock {
   }
 }
 
-export class FakeSymbols implements SymbolTable {
-  private readonly ids = new Map<string, number>();
-  private readonly texts: string[] = [""];
-  intern(text: string): number {
-    let id = this.ids.get(text);
-    if (id === undefined) {
-      id = this.texts.length;
-      this.texts.push(text);
-      this.ids.set(text, id);
-    }
-    return id;
-  }
-  symbolize(id: number): string {
-    return this.texts[id] ?? `0x${id.toString(16)}`;
-  }
-}
+/** The depot's own frame interner stands in for @mm/sim's symbol table (same SymbolTable contract). */
+import { SymbolInterner as FakeSymbols } from "@mm/stackdepot";
+export { FakeSymbols };
 
 export class FakeTask implements Task {
   flags = 0;

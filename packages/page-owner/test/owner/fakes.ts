@@ -45,23 +45,9 @@ export class FakeTasks implements ShadowTaskContext {
   }
 }
 
-export class FakeSymbols {
-  private readonly texts: string[] = [""];
-  private readonly ids = new Map<string, number>();
-  intern(text: string): number {
-    let id = this.ids.get(text);
-    if (id === undefined) {
-      id = this.texts.length;
-      this.texts.push(text);
-      this.ids.set(text, id);
-    }
-    return id;
-  }
-  symbolize(id: number): string {
-    if (id <= 0 || id >= this.texts.length) throw new MmError("BAD_HANDLE", `frame ${id}`);
-    return this.texts[id];
-  }
-}
+/** The depot's own frame interner stands in for @mm/sim's symbol table (same SymbolTable contract). */
+import { SymbolInterner as FakeSymbols } from "@mm/stackdepot";
+export { FakeSymbols };
 
 export class FakeClock {
   t = 0;
