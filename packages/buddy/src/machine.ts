@@ -2079,6 +2079,75 @@ export class BuddyMachine implements PageSource, ReportableFreeArea {
     return true;
   }
 
+  /**
+   * Place an allocation at a chosen pfn: take the free block that contains [pfn, pfn + 2^order)
+   * off its list, hand the other halves back (break_down_buddy_pages, as take_page_off_buddy()
+   * does), then prep the block as allocPages would (refcount 1, compound when __GFP_COMP, the
+   * postAlloc hooks). Trace replay and machine import use it to put a real kernel's choices into
+   * the model; there is no watermark check, since the real kernel already made this allocation.
+   * @throws MmError NOT_FREE_BLOCK when any page of the range is not free; state is unchanged.
+   */
+  allocPagesAt(pfn: Pfn, order: Order, gfp: Gfp): void {
+    this.checkPfn(pfn);
+    this.checkOrder(order);
+    if ((pfn & ((1 << order) - 1)) !== 0)
+      throw new MmError("EINVAL", `allocPagesAt: pfn ${pfn} is not aligned to order ${order}`, { pfn, order });
+    const head = this.freeBlockHead(pfn);
+    if (head < 0 || (this.flags[head] & PB_BUDDY) === 0 || this.order[head] < order)
+      throw new MmError("NOT_FREE_BLOCK", `allocPagesAt: pfn ${pfn} order ${order} is not inside a free block`, { pfn, order });
+    const zi = this.zoneIdxOf(head);
+    const z = this.zones[zi];
+    const mt = this.pageblockMt[head >>> this.pageblockOrder];
+    let high = this.order[head];
+    this.delFromFreeList(head, zi, high);
+    // break_down_buddy_pages(): keep halving towards pfn; the half without it goes back.
+    let base = head;
+    while (high > order) {
+      high--;
+      const size = 1 << high;
+      if (pfn >= base + size) {
+        this.addToFreeList(base, zi, high, mt, false);
+        base += size;
+      } else {
+        this.addToFreeList(base + size, zi, high, mt, false);
+      }
+    }
+    this.modFreepageState(z, -(1 << order), mt);
+    this.stats.allocs++;
+    this.prepNewPage(pfn, order, gfp);
+  }
+
+  /**
+   * set_pageblock_migratetype() followed by move_freepages_block(): the pageblock of pfn gets
+   * migratetype mt and its free blocks move to free_list[mt]. For seeding a machine from a
+   * real one's pageblock types (page_owner's "Block N type X"); isolation has its own API.
+   */
+  setPageblockMigratetype(pfn: Pfn, mt: Migratetype): void {
+    this.checkPfn(pfn);
+    if (!(Number.isInteger(mt) && mt >= 0 && mt < MIGRATE_TYPES) || mt === MIGRATE_ISOLATE)
+      throw new MmError("EINVAL", `setPageblockMigratetype: migratetype ${mt}`, { pfn });
+    const z = this.zones[this.zoneIdxOf(pfn)];
+    const old = this.pageblockMt[pfn >>> this.pageblockOrder];
+    if (old === MIGRATE_ISOLATE)
+      throw new MmError("BUSY", `setPageblockMigratetype: pageblock of pfn ${pfn} is isolated`, { pfn });
+    if (old === MIGRATE_HIGHATOMIC && mt !== MIGRATE_HIGHATOMIC) z.nrReservedHighatomic -= this.pageblockNrPages;
+    if (mt === MIGRATE_HIGHATOMIC && old !== MIGRATE_HIGHATOMIC) z.nrReservedHighatomic += this.pageblockNrPages;
+    // Free CMA accounting follows the list a free page sits on.
+    const start = pfn & ~(this.pageblockNrPages - 1);
+    if ((old === MIGRATE_CMA) !== (mt === MIGRATE_CMA)) {
+      let free = 0;
+      for (let p = start; p < start + this.pageblockNrPages && p < this.nrPfns; ) {
+        if (this.flags[p] & PB_BUDDY) {
+          free += 1 << this.order[p];
+          p += 1 << this.order[p];
+        } else p++;
+      }
+      z.freeCmaPages += mt === MIGRATE_CMA ? free : -free;
+    }
+    this.setPageblockMt(pfn, mt);
+    this.moveFreepagesBlock(z, pfn, mt);
+  }
+
   /** __putback_isolated_page(): back to the tail of free_list[mt], merging, no report notify. */
   putbackIsolatedPage(pfn: Pfn, order: Order, mt: Migratetype): void {
     this.checkPfn(pfn);
