@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global URL, process */
 // `npx mm-lab` from the repo root: the built CLI when `dist/` exists (after `npm run demo` or
 // `pnpm build`), else the TypeScript sources through tsx (after `npm test`, nothing built).
 import { spawnSync } from "node:child_process";
