@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The report in a real browser (Debian chromium via playwright-core): every chart has marks for
  * its data points, no console error, no network request, the numbers shown equal the JSON the

@@ -15,7 +15,7 @@ describe("buildReport", () => {
     buildReport(sweepData); // advances zrender's global id counters
     renderSvg({ xAxis: { type: "value" }, yAxis: { type: "value" }, series: [{ type: "line", data: [[0, 1]] }] }, 100, 100, "x");
     expect(buildReport(abData)).toBe(first);
-    expect(buildReport(structuredClone(abData) as ReportData)).toBe(first);
+    expect(buildReport(structuredClone<ReportData>(abData))).toBe(first);
   });
 
   it("keeps every id on the page unique and every reference pointing at one", () => {
