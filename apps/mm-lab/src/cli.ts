@@ -1,4 +1,5 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { Command } from "commander";
 import cliProgress from "cli-progress";
 import type { Experiment, ExperimentArgs, Progress, RunIO } from "./experiment.js";
@@ -11,7 +12,10 @@ export const DEFAULT_EXPERIMENT = "reporting-ab";
 function makeIO(json: boolean, out: (s: string) => void): RunIO {
   return {
     write: out,
-    writeFile: (path, text) => writeFileSync(path, text),
+    writeFile(path, text) {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, text);
+    },
     progress(total: number, label: string): Progress {
       if (json || !process.stderr.isTTY) return { tick() {}, stop() {} };
       const bar = new cliProgress.SingleBar(

@@ -101,14 +101,14 @@ describe("mm-lab run reporting-ab (defaults: 512 MiB guest, 10 seeds)", async ()
 
 describe("outputs", () => {
   it("the same seed and config print the same bytes (table)", async () => {
-    const args = ["run", "reporting-ab", "--seeds", "2", "--seed", "5", "--policies", "fixed,shift-reserve"];
+    const args = ["run", "reporting-ab", "--seeds", "2", "--seed", "5", "--policies", "fixed,shift-reserve", "--no-report"];
     const a = await cli(...args);
     const b = await cli(...args);
     expect(a).toBe(b);
     expect(a).toContain("policy");
     expect(a).toMatch(/│ fixed +│/);
     expect(a).toMatch(/│ shift-reserve +│/);
-    const c = await cli("run", "reporting-ab", "--seeds", "2", "--seed", "6", "--policies", "fixed,shift-reserve");
+    const c = await cli("run", "reporting-ab", "--seeds", "2", "--seed", "6", "--policies", "fixed,shift-reserve", "--no-report");
     expect(c).not.toBe(a);
   });
 

@@ -37,8 +37,9 @@ export function seriesChart(spec: SeriesSpec, policies: readonly string[], lines
   const svg = renderSvg(
     {
       textStyle: TEXT,
-      grid: { left: 70, right: 20, top: 40, bottom: 50 },
-      legend: { top: 0, data: shown.map((l) => l.policy) },
+      grid: { left: 70, right: 20, top: 30, bottom: 75 },
+      // Below the axis title: at the top it would cover the y-axis name.
+      legend: { bottom: 0, itemGap: 24, data: shown.map((l) => l.policy) },
       xAxis: { type: "value", name: "simulated time (s)", nameLocation: "middle", nameGap: 28 },
       yAxis: { type: "value", name: spec.unit === "" ? spec.label : `${spec.label} (${spec.unit})`, nameTextStyle: { align: "left" } },
       series,

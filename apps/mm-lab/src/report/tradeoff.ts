@@ -38,6 +38,8 @@ export function tradeoffChart(x: MetricSpec, y: MetricSpec, policies: readonly s
       symbolSize: 10,
       itemStyle: { color },
       label: { show: labelPoints, position: "right", formatter: policy, color: "#222" },
+      // Policies with equal results land on one point: print one name, the legend has the rest.
+      labelLayout: { hideOverlap: true },
       emphasis: { disabled: true },
     };
     series.push(scatter, verticalWhiskers(`${policy} ${y.label} interval`, vx, color), horizontalWhiskers(`${policy} ${x.label} interval`, hx, color));
@@ -46,8 +48,9 @@ export function tradeoffChart(x: MetricSpec, y: MetricSpec, policies: readonly s
   const svg = renderSvg(
     {
       textStyle: TEXT,
-      grid: { left: 70, right: 30, top: 40, bottom: 50 },
-      legend: { top: 0, data: policies.filter((p) => cells.some((c) => c.policy === p)) },
+      grid: { left: 70, right: 30, top: 30, bottom: 75 },
+      // Below the axis title: at the top it would cover the y-axis name.
+      legend: { bottom: 0, itemGap: 24, data: policies.filter((p) => cells.some((c) => c.policy === p)) },
       xAxis: { type: "value", name: metricTitle(x), nameLocation: "middle", nameGap: 28, scale: true },
       yAxis: { type: "value", name: metricTitle(y), nameTextStyle: { align: "left" }, scale: true },
       series,

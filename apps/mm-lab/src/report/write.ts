@@ -1,6 +1,6 @@
 /**
  * Report data -> a file on disk, with a progress bar over the charts; the one call the CLI command
- * and the experiments' demo hook share.
+ * and the experiments' demo hook share. Imports ECharts: load it lazily (see hook.ts).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
@@ -8,8 +8,8 @@ import type { RunIO } from "../experiment.js";
 import type { ReportData } from "./data.js";
 import { buildReport, reportSteps } from "./build.js";
 
-/** Build the page for `data`, write it to `path` (creating its folder), and return the HTML. */
-export function writeReport(data: ReportData, path: string, io: Pick<RunIO, "progress">): string {
+/** Build the page for `data` and write it to `path` (through `io.writeFile` when given, else to disk, creating the folder). */
+export function writeReport(data: ReportData, path: string, io: Pick<RunIO, "progress" | "writeFile">): string {
   const bar = io.progress(reportSteps(data), "report");
   let html: string;
   try {
@@ -17,7 +17,10 @@ export function writeReport(data: ReportData, path: string, io: Pick<RunIO, "pro
   } finally {
     bar.stop();
   }
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, html);
+  if (io.writeFile !== undefined) io.writeFile(path, html);
+  else {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, html);
+  }
   return html;
 }
