@@ -83,7 +83,7 @@ export function abConfigFromArgs(args: ExperimentArgs): AbConfig {
 
 /** CLI arguments -> the sweep configuration (validated). */
 export function sweepConfigFromArgs(args: ExperimentArgs): SweepConfig {
-  const base = abConfigFromArgs({ ...args, seeds: args.sweepSeeds ?? "3", series: undefined });
+  const base = abConfigFromArgs({ ...args, seeds: args.sweepSeeds ?? "3", series: undefined, report: false });
   const c: SweepConfig = {
     base,
     guestsMiB: intList(args, "sweepGuests", DEFAULT_SWEEP_GUESTS),

@@ -20,7 +20,9 @@ export type Summary =
   /** The share of runs where the value is true or > 0 (e.g. "the run OOMed"). */
   | "share"
   /** The mean of the values. */
-  | "mean";
+  | "mean"
+  /** The mean of values that cannot be negative (sizes, counts, times): the interval stops at 0. */
+  | "mean>=0";
 
 /** Group `rows` into cells (first-seen order of (policy, params)) and summarise `metrics`. */
 export function cellsFromRows(rows: readonly SeedRow[], axes: readonly string[], metrics: Readonly<Record<string, Summary>>): Cell[] {
@@ -49,7 +51,7 @@ export function cellsFromRows(rows: readonly SeedRow[], axes: readonly string[],
         xs.push(typeof v === "boolean" ? (v ? 1 : 0) : v);
       }
       if (xs.length === 0) continue;
-      out[key] = how === "share" ? proportion(xs.filter((x) => x > 0).length, xs.length) : mean(xs);
+      out[key] = how === "share" ? proportion(xs.filter((x) => x > 0).length, xs.length) : mean(xs, how === "mean>=0" ? 0 : -Infinity);
     }
     cells.push({ policy: first.policy, params, seeds: g.length, metrics: out });
   }

@@ -44,7 +44,11 @@ export function heatmapCharts(metric: MetricSpec, policies: readonly string[], a
       const xi = xs.indexOf(c.params[xAxis] ?? "");
       const yi = yAxis === undefined ? 0 : ys.indexOf(c.params[yAxis] ?? "");
       const interval = fmtInterval(e, metric);
-      return { value: [xi, yi, e.value], label: { formatter: `{v|${fmt(e.value, metric.digits)}}${interval === "" ? "" : `\n{i|${interval}}`}` } };
+      // Dark cells (upper 40 % of the scale) get white text, light cells black.
+      const dark = (e.value - min) / (max - min) > 0.6;
+      const style = dark ? "d" : "l";
+      const label = `{${style}v|${fmt(e.value, metric.digits)}}${interval === "" ? "" : `\n{${style}i|${interval}}`}`;
+      return { value: [xi, yi, e.value], label: { formatter: label } };
     });
     const id = `heatmap-${slug(metric.key)}-${slug(policy)}`;
     const svg = renderSvg(
@@ -71,8 +75,12 @@ export function heatmapCharts(metric: MetricSpec, policies: readonly string[], a
             data,
             label: {
               show: true,
-              // A white halo keeps black text readable on the darkest cells.
-              rich: { v: { fontSize: 12, fontWeight: "bold", color: "#000", textBorderColor: "#fff", textBorderWidth: 3 }, i: { fontSize: 10, color: "#000", textBorderColor: "#fff", textBorderWidth: 3 } },
+              rich: {
+                lv: { fontSize: 12, fontWeight: "bold", color: "#000" },
+                li: { fontSize: 10, color: "#000" },
+                dv: { fontSize: 12, fontWeight: "bold", color: "#fff" },
+                di: { fontSize: 10, color: "#fff" },
+              },
             },
             emphasis: { disabled: true },
           },

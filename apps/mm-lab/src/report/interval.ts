@@ -33,8 +33,12 @@ export function proportion(k: number, n: number): Estimate {
   return { value: p, lo: Math.min(p, Math.max(0, centre - half)), hi: Math.max(p, Math.min(1, centre + half)) };
 }
 
-/** The mean of `xs` with its 95 % t interval; no interval for fewer than two values. */
-export function mean(xs: readonly number[]): Estimate {
+/**
+ * The mean of `xs` with its 95 % t interval; no interval for fewer than two values. `floor`
+ * truncates the lower bound for quantities that cannot go below it (bytes, counts): with two seeds
+ * t is 12.7 and the raw bound would often be negative.
+ */
+export function mean(xs: readonly number[], floor = -Infinity): Estimate {
   const n = xs.length;
   if (n === 0) return { value: 0, lo: null, hi: null };
   let sum = 0;
@@ -44,5 +48,5 @@ export function mean(xs: readonly number[]): Estimate {
   let ss = 0;
   for (const x of xs) ss += (x - m) * (x - m);
   const half = (t975(n - 1) * Math.sqrt(ss / (n - 1))) / Math.sqrt(n);
-  return { value: m, lo: m - half, hi: m + half };
+  return { value: m, lo: Math.min(m, Math.max(floor, m - half)), hi: m + half };
 }

@@ -15,6 +15,19 @@ import type { ReportData } from "../../src/report/data.js";
 import { fmt } from "../../src/report/format.js";
 import { findChromium, launch, SKIP_REASON } from "./chromium.js";
 import { abData, sweepData } from "./fixture.js";
+import { abConfigFromArgs, sweepConfigFromArgs } from "../../src/experiments/reporting-ab.js";
+import { runAb, runSweep } from "../../src/experiments/reporting/ab.js";
+import { abReportData, sweepReportData } from "../../src/experiments/reporting/report-data.js";
+
+/** Real runs: a small reporting-ab A/B (with series) and sweep. */
+function realAb(): ReportData {
+  const c = abConfigFromArgs({ seeds: "3", policies: "off,fixed,shift-reserve" });
+  return abReportData(c, runAb(c), "0.0.0", "test");
+}
+function realSweep(): ReportData {
+  const c = sweepConfigFromArgs({ sweepSeeds: "2", sweepGuests: "256,512", sweepOrders: "9,10", policies: "off,fixed,pang" });
+  return sweepReportData(c, runSweep(c), "0.0.0", "test");
+}
 
 const exe = findChromium();
 if (exe === null) console.warn(SKIP_REASON);
@@ -95,8 +108,10 @@ describe.skipIf(exe === null)("report in chromium", () => {
     await browser.close();
   });
 
-  for (const [name, data] of [["ab", abData], ["sweep", sweepData]] as const) {
+  const cases: [string, () => ReportData][] = [["ab", () => abData], ["sweep", () => sweepData], ["reporting-ab", realAb], ["reporting-ab-sweep", realSweep]];
+  for (const [name, make] of cases) {
     it(`${name}: every chart drawn, no console error, no request, numbers equal the JSON`, async () => {
+      const data = make();
       // The page is built from the JSON file, and checked against that file read back.
       const jsonFile = join(dir, `${name}.json`);
       writeFileSync(jsonFile, JSON.stringify(data));
@@ -116,10 +131,12 @@ describe.skipIf(exe === null)("report in chromium", () => {
       const expected = json.cells.flatMap((cell) =>
         json.metrics.flatMap((m) => {
           const e = cell.metrics[m.key];
-          if (e === undefined) return [];
+          const params = JSON.stringify(json.axes.map((a) => cell.params[a] ?? null));
+          // A metric a cell does not have (e.g. never reached 90 %) is shown as a dash.
+          if (e === undefined) return [{ policy: cell.policy, params, metric: m.key, value: "–", ci: "" }];
           return [{
             policy: cell.policy,
-            params: JSON.stringify(json.axes.map((a) => cell.params[a] ?? null)),
+            params,
             metric: m.key,
             value: fmt(e.value, m.digits),
             ci: e.lo === null || e.hi === null ? "" : `[${fmt(e.lo, m.digits)}, ${fmt(e.hi, m.digits)}]`,

@@ -29,6 +29,9 @@ describe("intervals", () => {
     expect(e.value).toBe(5);
     expect((e.hi ?? 0) - 5).toBeCloseTo(1.7875, 3);
     expect(mean([3])).toEqual({ value: 3, lo: null, hi: null });
+    // Two seeds 0 and 10: t = 12.706, half-width 63.5; the floor keeps a size from going negative.
+    expect(mean([0, 10]).lo).toBeCloseTo(5 - 63.53, 1);
+    expect(mean([0, 10], 0)).toEqual({ value: 5, lo: 0, hi: expect.closeTo(68.53, 1) as number });
   });
 
   it("t quantile: table and series meet at df 30/31 and tend to z", () => {

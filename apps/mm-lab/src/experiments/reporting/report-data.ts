@@ -14,12 +14,12 @@ const MiB = 1024 * 1024;
 /** The metrics, how each is summarised over seeds, and how it is shown. */
 const METRICS: readonly (MetricSpec & { readonly summary: Summary; readonly of: (r: RunResult) => number | null })[] = [
   { key: "p_fail", label: "P(failed fault)", unit: "", digits: 2, summary: "share", of: (r) => r.allocFailures, description: "Share of runs in which a user page fault found no free page (the seed-004 OOM); 95 % Wilson interval." },
-  { key: "host_returned", label: "host returned", unit: "MiB", digits: 1, summary: "mean", of: (r) => r.hostReturnedAvgBytes / MiB, description: "Memory the host got back, averaged over the run; mean over seeds, 95 % t interval." },
-  { key: "failed_faults", label: "failed faults", unit: "per run", digits: 0, summary: "mean", of: (r) => r.allocFailures, description: "User page faults that found no free page; mean over seeds, 95 % t interval." },
-  { key: "peak_isolated", label: "peak isolated", unit: "MiB", digits: 1, summary: "mean", of: (r) => r.peakIsolatedBytes / MiB, description: "Most memory held off the free lists at once by reporting; mean over seeds, 95 % t interval." },
-  { key: "report_calls", label: "report() calls", unit: "per run", digits: 1, summary: "mean", of: (r) => r.reportCalls, description: "Calls into the device; mean over seeds, 95 % t interval." },
-  { key: "time_to_90", label: "90 % reported", unit: "ms", digits: 0, summary: "mean", of: (r) => r.timeTo90Ms, description: "From the first restart until the host discarded 90 % of free memory; mean over the runs that got there, 95 % t interval." },
-  { key: "refault", label: "refault", unit: "MiB per run", digits: 1, summary: "mean", of: (r) => (r.refaultPages * 4096) / MiB, description: "Discarded pages the guest touched again; mean over seeds, 95 % t interval." },
+  { key: "host_returned", label: "host returned", unit: "MiB", digits: 1, summary: "mean>=0", of: (r) => r.hostReturnedAvgBytes / MiB, description: "Memory the host got back, averaged over the run; mean over seeds, 95 % t interval (truncated at 0)." },
+  { key: "failed_faults", label: "failed faults", unit: "per run", digits: 0, summary: "mean>=0", of: (r) => r.allocFailures, description: "User page faults that found no free page; mean over seeds, 95 % t interval (truncated at 0)." },
+  { key: "peak_isolated", label: "peak isolated", unit: "MiB", digits: 1, summary: "mean>=0", of: (r) => r.peakIsolatedBytes / MiB, description: "Most memory held off the free lists at once by reporting; mean over seeds, 95 % t interval (truncated at 0)." },
+  { key: "report_calls", label: "report() calls", unit: "per run", digits: 1, summary: "mean>=0", of: (r) => r.reportCalls, description: "Calls into the device; mean over seeds, 95 % t interval (truncated at 0)." },
+  { key: "time_to_90", label: "90 % reported", unit: "ms", digits: 0, summary: "mean>=0", of: (r) => r.timeTo90Ms, description: "From the first restart until the host discarded 90 % of free memory; mean over the runs that got there, 95 % t interval (truncated at 0)." },
+  { key: "refault", label: "refault", unit: "MiB per run", digits: 1, summary: "mean>=0", of: (r) => (r.refaultPages * 4096) / MiB, description: "Discarded pages the guest touched again; mean over seeds, 95 % t interval (truncated at 0)." },
 ];
 
 /** The scenario's sampled series, by SERIES_COLUMNS name (t_ms is the time axis). */
