@@ -8,16 +8,17 @@ import { MmError } from "@mm/api";
 import type { RunIO } from "../experiment.js";
 import type { ReportData } from "./data.js";
 import { asSavedReportData, isDuckDbFile, readJsonDocuments, REPORT_DATA_FORMAT } from "./load.js";
+import { fromRunJson } from "./from-run-json.js";
 
 /** Input file -> report data, whichever kind it is. @throws MmError EINVAL / PARSE_ERROR */
-export async function loadReportData(path: string): Promise<ReportData> {
+export async function loadReportData(path: string, experiment: string): Promise<ReportData> {
   if (isDuckDbFile(path)) {
     throw new MmError("EINVAL", `${path}: DuckDB results stores are not readable yet`);
   }
   const docs = readJsonDocuments(path);
   const saved = docs.length === 1 ? asSavedReportData(docs[0]) : null;
   if (saved !== null) return Promise.resolve(saved);
-  throw new MmError("PARSE_ERROR", `${path}: neither a run JSON nor report data (${REPORT_DATA_FORMAT})`);
+  return Promise.resolve(fromRunJson(docs, experiment));
 }
 
 /** The `report` command; `io` gives it the CLI's progress bars and output. */
@@ -27,8 +28,9 @@ export function reportCommand(io: RunIO): Command {
     .argument("<input>", "a DuckDB results store (mm-lab sweep) or a run JSON (mm-lab run --json)")
     .requiredOption("-o, --out <file>", "the HTML file to write")
     .option("--data <file>", "also write the report data (the JSON every number on the page comes from)")
-    .action(async (input: string, opts: { out: string; data?: string }) => {
-      const data = await loadReportData(input);
+    .option("--experiment <name>", "the experiment a run JSON came from (the page title)", "mm-lab run")
+    .action(async (input: string, opts: { out: string; data?: string; experiment: string }) => {
+      const data = await loadReportData(input, opts.experiment);
       // ECharts loads only when a report is written (about 0.3 s), not for every mm-lab command.
       const { writeReport } = await import("./write.js");
       writeReport(data, opts.out, io);

@@ -28,6 +28,7 @@ table{border-collapse:collapse;font-size:13px;margin:8px 0}
 th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .ci{color:#666;font-size:11px}
+.wide{overflow-x:auto}
 thead th{background:#f4f4f4}
 pre.config{background:#f7f7f7;padding:8px;overflow:auto;font-size:12px;max-height:480px}
 dl.defs dt{font-weight:600}dl.defs dd{margin:0 0 6px 16px}

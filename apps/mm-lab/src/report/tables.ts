@@ -31,7 +31,7 @@ export function metricsTable(d: ReportData): string {
   ].join("");
   const order = new Map(d.policies.map((p, i) => [p, i]));
   const rows = [...d.cells].sort((a, b) => (order.get(a.policy) ?? 0) - (order.get(b.policy) ?? 0)).map((c) => cellRow(d, c));
-  return `<table class="metrics"><thead><tr>${head}</tr></thead><tbody>\n${rows.join("\n")}\n</tbody></table>`;
+  return `<div class="wide"><table class="metrics"><thead><tr>${head}</tr></thead><tbody>\n${rows.join("\n")}\n</tbody></table></div>`;
 }
 
 /** What each metric is and how its interval was computed. */

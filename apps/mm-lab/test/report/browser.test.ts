@@ -13,11 +13,21 @@ import type { Browser } from "playwright-core";
 import { buildReport } from "../../src/report/build.js";
 import type { ReportData } from "../../src/report/data.js";
 import { fmt } from "../../src/report/format.js";
+import { slug } from "../../src/report/chart.js";
 import { findChromium, launch, SKIP_REASON } from "./chromium.js";
 import { abData, sweepData } from "./fixture.js";
 import { abConfigFromArgs, sweepConfigFromArgs } from "../../src/experiments/reporting-ab.js";
 import { runAb, runSweep } from "../../src/experiments/reporting/ab.js";
 import { abReportData, sweepReportData } from "../../src/experiments/reporting/report-data.js";
+import { formatAbJson } from "../../src/experiments/reporting/format.js";
+import { fromRunJson } from "../../src/report/from-run-json.js";
+
+/** `mm-lab run reporting-ab --json` output through the run-JSON adapter. */
+function realRunJson(): ReportData {
+  const c = abConfigFromArgs({ seeds: "3", policies: "off,fixed,pang" });
+  const lines = formatAbJson(runAb(c)).trim().split("\n").map((l) => JSON.parse(l) as unknown);
+  return fromRunJson(lines, "reporting-ab");
+}
 
 /** Real runs: a small reporting-ab A/B (with series) and sweep. */
 function realAb(): ReportData {
@@ -108,7 +118,7 @@ describe.skipIf(exe === null)("report in chromium", () => {
     await browser.close();
   });
 
-  const cases: [string, () => ReportData][] = [["ab", () => abData], ["sweep", () => sweepData], ["reporting-ab", realAb], ["reporting-ab-sweep", realSweep]];
+  const cases: [string, () => ReportData][] = [["ab", () => abData], ["sweep", () => sweepData], ["reporting-ab", realAb], ["reporting-ab-sweep", realSweep], ["run-json", realRunJson]];
   for (const [name, make] of cases) {
     it(`${name}: every chart drawn, no console error, no request, numbers equal the JSON`, async () => {
       const data = make();
@@ -147,7 +157,7 @@ describe.skipIf(exe === null)("report in chromium", () => {
       expect(seen.cells).toEqual(expect.arrayContaining(expected));
       // The charts print the same numbers: bar labels, heatmap values and intervals.
       for (const c of seen.charts.filter((x) => x.kind === "bars")) {
-        const m = json.metrics.find((x) => c.id === `bars-${x.key.replace(/_/g, "-")}`);
+        const m = json.metrics.find((x) => c.id === `bars-${slug(x.key)}`);
         expect(m, c.id).toBeDefined();
         if (m === undefined) continue;
         for (const cell of json.cells) {
