@@ -3,8 +3,8 @@
  * experiment as it prints today: each object (or each entry of its `policies` / `rows` array) is
  * one policy; a `perSeed` array gives one row per seed, so means get intervals; numbers become
  * metrics, booleans shares of runs. Swept axes are the known parameter names that vary.
- * The sweep engine's run JSON (issue #11) will echo config, seeds, version and revision; until
- * then they are read when present and shown as "not in the input" otherwise.
+ * `mm-lab run --json` ends with a `{"mmLab": {experiment, config, seeds, policies, version,
+ * revision}}` line: that is the page's provenance (shown as "not in the input" when absent).
  */
 import { MmError } from "@mm/api";
 import { cellsFromRows, type SeedRow, type Summary } from "./cells.js";
@@ -59,7 +59,9 @@ function values(o: Obj, axes: readonly string[]): Record<string, number | boolea
 }
 
 /** Report data from run JSON documents (already parsed). @throws MmError PARSE_ERROR when nothing is a result */
-export function fromRunJson(docs: readonly unknown[], experiment: string): ReportData {
+export function fromRunJson(all: readonly unknown[], experiment: string): ReportData {
+  const record = all.filter(isObj).map((d) => d.mmLab).find(isObj) ?? {};
+  const docs = all.filter((d) => !(isObj(d) && "mmLab" in d));
   const objs = docs.filter(isObj).flatMap(results);
   if (objs.length === 0) throw new MmError("PARSE_ERROR", "run JSON: no result objects");
   // An axis is read from the document (alloc-stall: scenario) or from the result object (the sweep).
@@ -102,17 +104,18 @@ export function fromRunJson(docs: readonly unknown[], experiment: string): Repor
   const differs = (k: string) => new Set(cells.map((c) => c.metrics[k]?.value)).size > 1;
   const headline = metrics.map((m) => m.key).filter(differs).slice(0, HEADLINE_MAX);
   const first = isObj(docs[0]) ? docs[0] : {};
-  const str = (k: string) => (typeof first[k] === "string" ? (first[k]) : "not in the input");
+  const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : "not in the input");
   const seeds = [...new Set(rows.map((r) => r.seed))].sort((a, b) => a - b);
+  const name = typeof record.experiment === "string" ? record.experiment : experiment;
   return {
-    experiment,
-    title: `${experiment}: ${policies.length} ${policies.length === 1 ? "policy" : "policies"}`,
-    summary: typeof first.summary === "string" ? first.summary : typeof first.workload === "string" ? first.workload : `Results of mm-lab run ${experiment} --json.`,
+    experiment: name,
+    title: `${name}: ${policies.length} ${policies.length === 1 ? "policy" : "policies"}`,
+    summary: typeof first.summary === "string" ? first.summary : typeof first.workload === "string" ? first.workload : `Results of mm-lab run ${name} --json.`,
     provenance: {
-      version: str("version"),
-      revision: str("revision"),
+      version: text(record.version),
+      revision: text(record.revision),
       seeds: seeds.length === 0 ? "none" : seeds.length === 1 ? String(seeds[0]) : `${seeds[0]}..${seeds[seeds.length - 1]} (${seeds.length})`,
-      config: isObj(first.config) ? (first.config as JsonValue) : "not in the input",
+      config: "config" in record ? ((record.config ?? null) as JsonValue) : "not in the input",
     },
     policies,
     axes,

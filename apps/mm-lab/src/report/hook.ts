@@ -4,7 +4,7 @@
  * only when a page is written.
  */
 import { MmError } from "@mm/api";
-import type { ExperimentArgs, RunIO } from "../experiment.js";
+import type { RunIO } from "../experiment.js";
 import type { ReportData } from "./data.js";
 
 /** A report an experiment asked for: where, and its data (built only if it is written). */
@@ -14,25 +14,13 @@ export interface PendingReport {
 }
 
 /**
- * Where `--report <file>` / `--no-report` / the default put the page: the default path for a table
- * run, nothing for `--json` unless a file is named (stdout stays JSON lines).
+ * Where the page goes: `--report <file>`, none for `--report none`, and by default `defaultPath`
+ * for a table run and none for `--json` (stdout stays JSON lines).
  */
-export function reportPath(args: ExperimentArgs, defaultPath: string): string | null {
-  const r = args.report;
-  if (r === false) return null;
-  if (typeof r === "string") {
-    if (r.trim() === "") throw new MmError("EINVAL", "--report expects a file name");
-    return r;
-  }
-  return args.json === true ? null : defaultPath;
-}
-
-/** The CLI options every reporting experiment adds (commander: no default, so absent stays undefined). */
-export function reportOptions(defaultPath: string): { flags: string; description: string }[] {
-  return [
-    { flags: "--report <file>", description: `also write an HTML report (default ${defaultPath}; none with --json)` },
-    { flags: "--no-report", description: "do not write the HTML report" },
-  ];
+export function reportPath(report: string | null, json: boolean, defaultPath: string): string | null {
+  if (report === null) return json ? null : defaultPath;
+  if (report.trim() === "") throw new MmError("EINVAL", "--report expects a file name (or none)");
+  return report === "none" ? null : report;
 }
 
 /** Write the pending report and print its path (after the table the experiment printed). */

@@ -16,7 +16,7 @@ import { fmt } from "../../src/report/format.js";
 import { slug } from "../../src/report/chart.js";
 import { findChromium, launch, SKIP_REASON } from "./chromium.js";
 import { abData, sweepData } from "./fixture.js";
-import { abConfigFromArgs, sweepConfigFromArgs } from "../../src/experiments/reporting-ab.js";
+import { abConfigFromArgs } from "../../src/experiments/reporting-ab.js";
 import { runAb, runSweep } from "../../src/experiments/reporting/ab.js";
 import { abReportData, sweepReportData } from "../../src/experiments/reporting/report-data.js";
 import { formatAbJson } from "../../src/experiments/reporting/format.js";
@@ -35,7 +35,7 @@ function realAb(): ReportData {
   return abReportData(c, runAb(c), "0.0.0", "test");
 }
 function realSweep(): ReportData {
-  const c = sweepConfigFromArgs({ sweepSeeds: "2", sweepGuests: "256,512", sweepOrders: "9,10", policies: "off,fixed,pang" });
+  const c = { base: abConfigFromArgs({ seeds: "2", policies: "off,fixed,pang", report: "none" }), guestsMiB: [256, 512], orders: [9, 10] };
   return sweepReportData(c, runSweep(c), "0.0.0", "test");
 }
 

@@ -19,7 +19,13 @@ describe("fromRunJson", () => {
     const d = fromRunJson(docs, "reporting-ab");
     checkReportData(d);
     expect(d.policies).toEqual(["off", "fixed"]);
-    for (const doc of docs as { policy: string; seeds: number; allocFailures: number; reportCalls: number }[]) {
+    const results = docs.slice(0, -1) as { policy: string; seeds: number; allocFailures: number; reportCalls: number }[];
+    const record = (docs.at(-1) as { mmLab: { version: string; revision: string | null; config: { guestMib: number } } }).mmLab;
+    expect(d.provenance.version).toBe(record.version);
+    expect(d.provenance.revision).toBe(record.revision ?? "not in the input");
+    expect(d.provenance.config).toEqual(record.config);
+    expect(d.experiment).toBe("reporting-ab");
+    for (const doc of results) {
       const cell = d.cells.find((c) => c.policy === doc.policy);
       expect(cell?.seeds).toBe(doc.seeds);
       expect(cell?.metrics.allocFailures?.value).toBeCloseTo(doc.allocFailures / doc.seeds, 9);

@@ -6,6 +6,14 @@ import { abConfigFromArgs } from "../../src/experiments/reporting-ab.js";
 import { runAb } from "../../src/experiments/reporting/ab.js";
 import { checkReportData } from "../../src/report/data.js";
 import { reportPath } from "../../src/report/hook.js";
+import { runRequest } from "../../src/commands/run.js";
+import { resolveRequest } from "../../src/request.js";
+import type { RawArgs } from "../../src/params.js";
+
+/** `mm-lab run reporting-ab` with these flags, through the generic run path. */
+function run(args: RawArgs, io: RunIO): Promise<void> {
+  return runRequest(reportingAb, resolveRequest(reportingAb, args), io);
+}
 
 function capture(): { io: RunIO; files: Map<string, string>; out: () => string; bars: string[] } {
   const files = new Map<string, string>();
@@ -29,29 +37,30 @@ function capture(): { io: RunIO; files: Map<string, string>; out: () => string; 
 describe("reporting-ab's report hook", () => {
   it("writes reports/reporting-ab.html by default and prints its path after the table", async () => {
     const c = capture();
-    await reportingAb.run({ seeds: "2", policies: "off,fixed,shift-reserve" }, c.io);
+    await run({ seeds: "2", policies: "off,fixed,shift-reserve" }, c.io);
     const html = c.files.get(DEFAULT_REPORT) ?? "";
     expect(html).toMatch(/^<!DOCTYPE html>/);
-    expect(c.out()).toMatch(/refault: [^\n]*\n[\s\S]*\nreport: reports\/reporting-ab\.html\n$/);
+    // After the table and its legend, before the provenance footer.
+    expect(c.out()).toMatch(/refault: [^\n]*\n[\s\S]*\nreport: reports\/reporting-ab\.html\n\n# reporting-ab: seeds 1\.\.2/);
     expect(c.bars).toEqual(["reporting-ab", "report"]);
     for (const kind of ["bars", "tradeoff", "series"]) expect(html).toContain(`data-chart="${kind}"`);
     expect(html.match(/data-chart="series"/g)).toHaveLength(5);
   });
 
-  it("is off with --json (stdout stays JSON lines) and with --no-report; --report names the file", async () => {
+  it("is off with --json (stdout stays JSON lines) and with --report none; --report names the file", async () => {
     const c = capture();
-    await reportingAb.run({ seeds: "1", policies: "fixed", json: true }, c.io);
+    await run({ seeds: "1", policies: "fixed", json: true }, c.io);
     expect(c.files.size).toBe(0);
-    await reportingAb.run({ seeds: "1", policies: "fixed", report: false }, c.io);
+    await run({ seeds: "1", policies: "fixed", report: "none" }, c.io);
     expect(c.files.size).toBe(0);
-    await reportingAb.run({ seeds: "1", policies: "fixed", json: true, report: "x/r.html" }, c.io);
+    await run({ seeds: "1", policies: "fixed", json: true, report: "x/r.html" }, c.io);
     expect([...c.files.keys()]).toEqual(["x/r.html"]);
-    expect(() => reportPath({ report: " " }, DEFAULT_REPORT)).toThrow(/--report expects a file name/);
+    expect(() => reportPath(" ", false, DEFAULT_REPORT)).toThrow(/--report expects a file name/);
   });
 
   it("the sweep's report has one heatmap per policy over guest size x order", async () => {
     const c = capture();
-    await reportingAb.run({ sweep: true, sweepSeeds: "1", sweepGuests: "256,512", sweepOrders: "9,10", policies: "off,fixed" }, c.io);
+    await run({ sweep: true, sweepSeeds: "1", sweepGuests: "256,512", sweepOrders: "9,10", policies: "off,fixed" }, c.io);
     const html = c.files.get(DEFAULT_REPORT) ?? "";
     expect(html.match(/data-chart="heatmap"/g)).toHaveLength(2);
     expect(html).toContain("P(failed fault) over guestMiB × reportingOrder");
