@@ -39,6 +39,13 @@ const FLAGS_MASK = STACK_DEPOT_FLAGS_MASK;
 const HASH_SEED = STACK_HASH_SEED;
 const hashI32 = hashFramesI32;
 const incNotZero = refIncNotZero;
+// ... and of what fetch()'s lookup reads.
+const UNITS = POOL_UNITS;
+const META = META_WORDS;
+const COUNT = NEW_COUNT;
+const WARN_POOL = FETCH_WARN_POOL;
+const WARN_SLAB = FETCH_WARN_SLAB;
+const u32 = isU32;
 
 /** find_stack(): walk the bucket comparing hash, size, then the frames word by word; a ref or 0. */
 function findStack(s: DepotState, bucket: number, frames: Uint32Array, n: number, hash: number, flags: number): number {
@@ -200,7 +207,7 @@ export class StackDepot {
   }
 
   private checkHandleArg(handle: number): number {
-    if (!isU32(handle)) throw new MmError("EINVAL", `handle ${handle} is not a u32`, { handle });
+    if (!u32(handle)) throw new MmError("EINVAL", `handle ${handle} is not a u32`, { handle });
     return handle >>> 0;
   }
 
@@ -209,26 +216,23 @@ export class StackDepot {
    * must be a record start whose stored handle matches (the kernel would read garbage).
    */
   private lookup(h: number, warn: boolean): number {
-    const idxField = h & this.s.idxMask;
-    const unit = (h >>> this.s.indexBits) & (POOL_UNITS - 1);
+    const s = this.s;
+    const idxField = h & s.idxMask;
+    const unit = (h >>> s.indexBits) & (UNITS - 1);
     // pool_index_plus_1 - 1: a 0 field gives -1 (the kernel's u32 0xffffffff printed with %d).
-    const poolIndex = idxField - this.s.indexBias;
-    if (poolIndex >= this.fetchLimit() || poolIndex < 0) return this.lookupOutOfBounds(h, poolIndex, warn);
-    if (poolIndex >= this.s.pools.length) return 0;
-    const pool = this.s.pools[poolIndex];
-    if ((this.s.meta[poolIndex * META_WORDS + (unit >>> 5)] & (1 << (unit & 31))) === 0) return 0;
+    const poolIndex = idxField - s.indexBias;
+    const fw = s.fetchWarn;
+    const limit = fw === WARN_POOL ? s.poolsNum : fw === WARN_SLAB ? s.depotIndex + 1 : s.pools.length;
+    if (poolIndex >= limit || poolIndex < 0) return this.lookupOutOfBounds(h, poolIndex, warn);
+    const pools = s.pools;
+    if (poolIndex >= pools.length) return 0;
+    const pool = pools[poolIndex];
+    if ((s.meta[poolIndex * META + (unit >>> 5)] & (1 << (unit & 31))) === 0) return 0;
     const base = unit << 2;
     // The record stores its handle without extra bits; compare as signed int32 on both sides.
-    if ((pool[base + this.s.wHandle] | 0) !== (h & this.s.handleMask)) return 0;
-    if (this.s.newRec && pool[base + NEW_COUNT] === 0) return 0;
-    return poolIndex * POOL_UNITS + unit + 1;
-  }
-
-  /** Pool indexes at or beyond this are out of bounds for depot_fetch_stack's check. */
-  private fetchLimit(): number {
-    if (this.s.fetchWarn === FETCH_WARN_POOL) return this.s.poolsNum;
-    if (this.s.fetchWarn === FETCH_WARN_SLAB) return this.s.depotIndex + 1;
-    return this.s.pools.length;
+    if ((pool[base + s.wHandle] | 0) !== (h & s.handleMask)) return 0;
+    if (s.newRec && pool[base + COUNT] === 0) return 0;
+    return poolIndex * UNITS + unit + 1;
   }
 
   /** The cold path of lookup(): the kernel's bounds WARN, then "nothing". */
@@ -253,19 +257,20 @@ export class StackDepot {
    */
   fetch(handle: DepotHandle, out: Uint32Array, outOffset = 0): number {
     const h = this.checkHandleArg(handle);
-    if (h === 0 || this.s.disabled) return 0;
+    const s = this.s;
+    if (h === 0 || s.disabled) return 0;
     const ref = this.lookup(h, true);
     if (ref === 0) {
       this.warnCorrupt();
       return 0;
     }
     const r = ref - 1;
-    const pool = this.s.pools[r >>> 10];
+    const pool = s.pools[r >>> 10];
     const base = (r & 1023) << 2;
-    const n = pool[base + this.s.wSize];
+    const n = pool[base + s.wSize];
     if (!Number.isInteger(outOffset) || outOffset < 0 || out.length - outOffset < n)
       throw new MmError("EINVAL", `output buffer too small for ${n} frames`, { frames: n });
-    let e = base + this.s.wEntries;
+    let e = base + s.wEntries;
     for (let i = 0; i < n; i++) {
       out[outOffset + i] = pool[e];
       e += 2;

@@ -12,6 +12,15 @@ import { encodeUnchecked } from "./handle.js";
 import { NEW_HANDLE, NEW_PREV } from "./record-layout.js";
 import { EMPTY, NO_POOL, POOL_UNITS, W_CAP, W_NO_SPARE, installPool, warnOnce, type DepotState } from "./state.js";
 
+// Module-local copies: under a module runner (vitest) every read of an imported binding is a
+// getter call, which costs more than the work on these paths.
+const POOL_SIZE = DEPOT_POOL_SIZE;
+const encode = encodeUnchecked;
+const HANDLE = NEW_HANDLE;
+const PREV = NEW_PREV;
+const UNITS = POOL_UNITS;
+const NONE = NO_POOL;
+
 /**
  * What the model prints for `WARN_ON_ONCE(!new_pool)` in depot_init_pool: the kernel prints a
  * `WARNING: CPU: … at lib/stackdepot.c:<line> depot_init_pool+…` splat whose CPU, line and offset
@@ -69,7 +78,7 @@ export function initStackSlab(s: DepotState): boolean {
  * do not fit, or WARN_ONCE at the cap. False when the cap stops the save.
  */
 export function nextSlabIfFull(s: DepotState, required: number): boolean {
-  if (s.depotOffset + required <= DEPOT_POOL_SIZE) return true;
+  if (s.depotOffset + required <= POOL_SIZE) return true;
   if (s.depotIndex + 1 >= s.maxPools) {
     warnOnce(s, W_CAP, DEPOT_CAP_WARNING);
     return false;
@@ -96,18 +105,18 @@ export function nextSlabIfFull(s: DepotState, required: number): boolean {
 export function depotInitPool(s: DepotState): boolean {
   if (s.poolsNum >= s.maxPools) {
     // WARN_ON_ONCE(pools_num > DEPOT_MAX_POOLS) cannot fire: the check above caps pools_num.
-    if (s.newPool === NO_POOL) warnOnce(s, W_NO_SPARE, DEPOT_NO_SPARE_WARNING);
+    if (s.newPool === NONE) warnOnce(s, W_NO_SPARE, DEPOT_NO_SPARE_WARNING);
     warnOnce(s, W_CAP, DEPOT_CAP_WARNING);
     return false;
   }
-  if (s.newPool === NO_POOL && s.pre >= 0) {
+  if (s.newPool === NONE && s.pre >= 0) {
     s.newPool = s.pre;
     s.pre = -1;
   }
   if (s.newPool < 0) return false;
   installPool(s, s.poolsNum, s.newPool);
   // As the kernel: compared before the increment, so this is always NO_POOL (see above).
-  s.newPool = NO_POOL;
+  s.newPool = NONE;
   s.poolsNum++;
   s.poolOffset = 0;
   return true;
@@ -115,7 +124,7 @@ export function depotInitPool(s: DepotState): boolean {
 
 /** depot_keep_new_pool(): keep an unused preallocation as new_pool unless one is cached. */
 export function depotKeepNewPool(s: DepotState): void {
-  if (s.pre >= 0 && s.newPool === NO_POOL) {
+  if (s.pre >= 0 && s.newPool === NONE) {
     s.newPool = s.pre;
     s.pre = -1;
   }
@@ -123,16 +132,16 @@ export function depotKeepNewPool(s: DepotState): void {
 
 /** depot_pop_free_pool(): carve `size` bytes, switching to a new pool when needed; a ref or 0. */
 export function depotPopFreePool(s: DepotState, size: number): number {
-  if (s.poolOffset + size > DEPOT_POOL_SIZE && !depotInitPool(s)) return 0;
+  if (s.poolOffset + size > POOL_SIZE && !depotInitPool(s)) return 0;
   if (s.poolsNum < 1) return 0;
   const index = s.poolsNum - 1;
   const pool = s.pools[index];
   const unit = s.poolOffset >>> 4;
   const base = unit << 2;
   // Pre-initialize the handle once; INIT_LIST_HEAD.
-  pool[base + NEW_HANDLE] = encodeUnchecked(s.layout, index, unit, 0);
+  pool[base + HANDLE] = encode(s.layout, index, unit, 0);
   pool[base] = 0;
-  pool[base + NEW_PREV] = 0;
+  pool[base + PREV] = 0;
   s.poolOffset += size;
-  return index * POOL_UNITS + unit + 1;
+  return index * UNITS + unit + 1;
 }

@@ -9,6 +9,15 @@ import type { ShadowTask } from "./api.js";
 import { CLEAR_ALLOCATED, CLEAR_OWNER, OWNER_BITS, SMALL_RUN, commId, type OwnerCore } from "./owner-core.js";
 import { saveStack } from "./save-stack.js";
 
+// Module-local copies: under a module runner (vitest) every read of an imported binding is a
+// getter call, which costs more than the work on these hot paths.
+const ALL_BITS = OWNER_BITS;
+const SMALL = SMALL_RUN;
+const NOT_ALLOCATED = CLEAR_ALLOCATED;
+const NOT_OWNER = CLEAR_OWNER;
+const internComm = commId;
+const save = saveStack;
+
 /** The gfp __reset_page_owner hands save_stack: free paths must not sleep. */
 const FREE_STACK_GFP: Gfp = GFP_NOWAIT | __GFP_NOWARN;
 
@@ -18,10 +27,10 @@ const FREE_STACK_GFP: Gfp = GFP_NOWAIT | __GFP_NOWARN;
  */
 export function writeAlloc(s: OwnerCore, pfn: Pfn, end: Pfn, handle: number, order: Order, gfp: Gfp, task: ShadowTask): void {
   const ts = s.clock.now();
-  const cid = commId(s, task.comm);
+  const cid = internComm(s, task.comm);
   const pid = task.pid;
   const tgid = task.tgid;
-  if (end - pfn <= SMALL_RUN) {
+  if (end - pfn <= SMALL) {
     // Orders 0-4, the common case: plain stores beat eight fill() calls.
     const handleA = s.handle;
     const orderA = s.order;
@@ -41,7 +50,7 @@ export function writeAlloc(s: OwnerCore, pfn: Pfn, end: Pfn, handle: number, ord
       tgidA[p] = tgid;
       tsA[p] = ts;
       commA[p] = cid;
-      flags[p] |= OWNER_BITS;
+      flags[p] |= ALL_BITS;
     }
     return;
   }
@@ -54,14 +63,14 @@ export function writeAlloc(s: OwnerCore, pfn: Pfn, end: Pfn, handle: number, ord
   s.ts.fill(ts, pfn, end);
   s.comm.fill(cid, pfn, end);
   const flags = s.flags;
-  for (let p = pfn; p < end; p++) flags[p] |= OWNER_BITS;
+  for (let p = pfn; p < end; p++) flags[p] |= ALL_BITS;
 }
 
 /** set_page_owner (post_alloc_hook): save the stack, write every base page, count the stack (6.9+). */
 export function setPageOwner(s: OwnerCore, pfn: Pfn, order: Order, gfp: Gfp): void {
   if (!s.inited || !s.pageExt.hasPageExt(pfn)) return;
   const task = s.tasks.current();
-  const handle = saveStack(s, task, s.allocOuter, s.allocInner, gfp);
+  const handle = save(s, task, s.allocOuter, s.allocInner, gfp);
   const end = pfn + (1 << order);
   if (s.inline) {
     const n = s.rawN;
@@ -87,19 +96,19 @@ export function resetPageOwner(s: OwnerCore, pfn: Pfn, order: Order): void {
   const flags = s.flags;
   if (!s.traits.recordsFree) {
     // Before ~5.4 the free only cleared PAGE_EXT_OWNER: no stack, no history.
-    for (let p = pfn; p < end; p++) flags[p] &= CLEAR_OWNER;
+    for (let p = pfn; p < end; p++) flags[p] &= NOT_OWNER;
     return;
   }
   const task = s.tasks.current();
   const oldHandle = s.handle[pfn];
   const freeTs = s.clock.now();
-  const h = s.inline ? 0 : saveStack(s, task, s.freeOuter, s.freeInner, FREE_STACK_GFP);
-  if (end - pfn <= SMALL_RUN) {
+  const h = s.inline ? 0 : save(s, task, s.freeOuter, s.freeInner, FREE_STACK_GFP);
+  if (end - pfn <= SMALL) {
     // Orders 0-4: plain stores beat fill() calls.
     const freeHandle = s.freeHandle;
     const freeTsA = s.freeTs;
     for (let p = pfn; p < end; p++) {
-      flags[p] &= CLEAR_ALLOCATED;
+      flags[p] &= NOT_ALLOCATED;
       freeHandle[p] = h;
       freeTsA[p] = freeTs;
     }
@@ -114,7 +123,7 @@ export function resetPageOwner(s: OwnerCore, pfn: Pfn, order: Order): void {
       }
     }
   } else {
-    for (let p = pfn; p < end; p++) flags[p] &= CLEAR_ALLOCATED;
+    for (let p = pfn; p < end; p++) flags[p] &= NOT_ALLOCATED;
     s.freeHandle.fill(h, pfn, end);
     s.freeTs.fill(freeTs, pfn, end);
     if (s.traits.freePids) {

@@ -28,6 +28,13 @@ import type { StackCounts } from "./stack-counts.js";
 import { inlineStorage } from "./storage.js";
 import { TraceMemo } from "./trace-memo.js";
 
+// Module-local copies: under a module runner (vitest) every read of an imported binding is a
+// getter call, which costs more than the work on these hot paths.
+const onAlloc = setPageOwner;
+const onFree = resetPageOwner;
+const onSplit = splitPageOwner;
+const onMigrate = migratePageOwner;
+
 export type { OwnerCensus } from "./invariants.js";
 
 /** Internal state the text printers read (same package, not exported from the package). */
@@ -136,11 +143,11 @@ export class PageOwner {
       },
     });
     this.hooks = {
-      postAlloc: (pfn, order, gfp) => setPageOwner(s, pfn, order, gfp),
-      freePrepare: (pfn, order) => resetPageOwner(s, pfn, order),
+      postAlloc: (pfn, order, gfp) => onAlloc(s, pfn, order, gfp),
+      freePrepare: (pfn, order) => onFree(s, pfn, order),
       // split_page() -> split_page_owner(page, order, 0).
-      split: (pfn, order) => splitPageOwner(s, pfn, order, 0),
-      migrate: (oldPfn, newPfn, _order, reason) => migratePageOwner(s, oldPfn, newPfn, reason),
+      split: (pfn, order) => onSplit(s, pfn, order, 0),
+      migrate: (oldPfn, newPfn, _order, reason) => onMigrate(s, oldPfn, newPfn, reason),
     };
   }
 
@@ -170,7 +177,7 @@ export class PageOwner {
    * @throws MmError EINVAL for newOrder > oldOrder, or newOrder > 0 before 6.10 (nothing changed)
    */
   splitFolio(pfn: Pfn, oldOrder: Order, newOrder: Order): void {
-    splitPageOwner(this.s, pfn, oldOrder, newOrder);
+    onSplit(this.s, pfn, oldOrder, newOrder);
   }
 
   /** The page_owner fields of one page (for tests and reports). @throws MmError PFN_OUT_OF_RANGE without page_ext. */
