@@ -154,14 +154,3 @@ describe(`page_owner hooks, alloc+free x${N} order 0 (6.1 record, 8 call sites)`
   bench("stack-scan guard + 8 inline frames", scanInline);
   bench("per-task flag guard + depot handle + trace memo (model-only option)", flagDepotMemo);
 });
-  const flagDepotNoMemo = rig({ inline: false, guard: taskFlagGuard(), memo: false });
-  const scanDepot = rig({ inline: false, guard: stackScanGuard(), memo: true });
-  const flagInline = rig({ inline: true, guard: taskFlagGuard(), memo: true });
-  const scanInline = rig({ inline: true, guard: stackScanGuard(), memo: true });
-  bench("minimal allocator, no page_owner (baseline)", bare);
-  bench("per-task flag guard + depot handle", flagDepot);
-  bench("per-task flag guard + depot handle, no trace memo", flagDepotNoMemo);
-  bench("stack-scan guard + depot handle", scanDepot);
-  bench("per-task flag guard + 8 inline frames", flagInline);
-  bench("stack-scan guard + 8 inline frames", scanInline);
-});
