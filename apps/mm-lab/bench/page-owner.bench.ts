@@ -67,9 +67,9 @@ for (const [label, orders] of [
     const flagDepotMemo = make(true, "depot", "task-flag", orders, true);
     bench("bare buddy, page_owner=off (baseline)", () => bare.run());
     bench("page_owner: per-task flag guard + depot handle", () => flagDepot.run());
+    bench("page_owner: per-task flag guard + depot handle + trace memo (model-only option)", () => flagDepotMemo.run());
     bench("page_owner: stack-scan guard + depot handle", () => scanDepot.run());
     bench("page_owner: per-task flag guard + 8 inline frames", () => flagInline.run());
     bench("page_owner: stack-scan guard + 8 inline frames", () => scanInline.run());
-    bench("page_owner: per-task flag guard + depot handle + trace memo (model-only option)", () => flagDepotMemo.run());
   });
 }

@@ -149,8 +149,8 @@ describe(`page_owner hooks, alloc+free x${N} order 0 (6.1 record, 8 call sites)`
   const flagDepotMemo = rig({ inline: false, guard: taskFlagGuard(), memo: true });
   bench("minimal allocator, no page_owner (baseline)", bare);
   bench("per-task flag guard + depot handle", flagDepot);
+  bench("per-task flag guard + depot handle + trace memo (model-only option)", flagDepotMemo);
   bench("stack-scan guard + depot handle", scanDepot);
   bench("per-task flag guard + 8 inline frames", flagInline);
   bench("stack-scan guard + 8 inline frames", scanInline);
-  bench("per-task flag guard + depot handle + trace memo (model-only option)", flagDepotMemo);
 });
