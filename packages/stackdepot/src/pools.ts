@@ -2,7 +2,7 @@
  * Pools and the cap: the page-source allocation of a 16 KiB pool, the 2016 `init_stack_slab`,
  * and the 6.8+ `depot_init_pool` / `depot_keep_new_pool` / `depot_pop_free_pool` with the
  * DEPOT_MAX_POOLS limit.
- * @see lib/stackdepot.c (v6.1: init_stack_slab, depot_alloc_stack; 6.9+: depot_init_pool,
+ * @see lib/stackdepot.c (v6.1: init_stack_slab, depot_alloc_stack; 6.8+: depot_init_pool,
  *   depot_keep_new_pool, depot_pop_free_pool)
  */
 import type { Gfp } from "@mm/api";
@@ -94,7 +94,8 @@ export function nextSlabIfFull(s: DepotState, required: number): boolean {
 /**
  * depot_init_pool(): make the cached spare (or this save's preallocation) the current pool.
  *
- * Kernel bug reproduced (6.9+ file, 6.12.y): the test that should stop further preallocation,
+ * Kernel bug reproduced (6.8+, since "stackdepot: use variable size records for non-evictable
+ * entries", January 2024; 6.12.y has it): the test that should stop further preallocation,
  * `if (pools_num < DEPOT_MAX_POOLS) new_pool = NULL; else new_pool = STACK_DEPOT_POISON;`, runs
  * before `pools_num` is incremented, so it always holds and new_pool is reset to NULL even after
  * the last pool the cap allows. The next save that misses then preallocates one more 16 KiB pool

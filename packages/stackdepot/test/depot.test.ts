@@ -234,7 +234,7 @@ describe("pool cap", () => {
       expect(sink.lines).toEqual([DEPOT_CAP_WARNING]);
       expect(DEPOT_CAP_WARNING).toBe("Stack depot reached limit capacity");
       // 2016 code: next_slab_inited stops preallocating at the last slab, two pools ever taken.
-      // 6.9+ depot_init_pool (kernel bug, README): `pools_num < DEPOT_MAX_POOLS` is tested before
+      // 6.8+ depot_init_pool (kernel bug, README): `pools_num < DEPOT_MAX_POOLS` is tested before
       // the increment, so new_pool is reset to NULL after the last pool too; the next miss
       // (save #103) preallocates a third pool and depot_keep_new_pool keeps it for good.
       expect(src.allocs).toHaveLength(newRec ? 3 : 2);
