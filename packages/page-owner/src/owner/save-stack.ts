@@ -107,20 +107,27 @@ function captureAndSave(s: OwnerCore, task: ShadowTask, outer: number, gfp: Gfp)
   if (n > s.depth) n = s.depth;
   if (n < 0) n = 0;
   const memo = s.memo;
-  if (task.frameAt !== undefined) {
-    for (let i = 0; i < n; i++) buf[i] = task.frameAt(skip + i);
+  let key = KEY_SEED;
+  if (memo === null) {
+    if (task.frameAt !== undefined) {
+      for (let i = 0; i < n; i++) buf[i] = task.frameAt(skip + i);
+    } else {
+      const st = task.stack;
+      for (let i = 0; i < n; i++) buf[i] = st[skip + i];
+    }
+  } else if (task.frameAt !== undefined) {
+    // The model-only memo's key, mixed in the same pass as the copy.
+    for (let i = 0; i < n; i++) key = mix(key, (buf[i] = task.frameAt(skip + i)));
   } else {
     const st = task.stack;
-    for (let i = 0; i < n; i++) buf[i] = st[skip + i];
+    for (let i = 0; i < n; i++) key = mix(key, (buf[i] = st[skip + i]));
   }
   s.rawN = n;
   s.lastBuf = buf;
   if (s.inline) return 0;
   s.stats.saves++;
   if (memo === null) return handleOrFailure(s, depotSave(s, buf, n, gfp));
-  // The model-only memo: a key over the frames, then the slot; a hit skips the depot.
-  let key = KEY_SEED;
-  for (let i = 0; i < n; i++) key = mix(key, buf[i]);
+  // The memo: a hit skips the depot's jhash2 and bucket walk.
   key = (key ^ n) | 0;
   const hit = memo.lookupKeyed(buf, n, key);
   if (hit !== 0) return hit;
