@@ -32,6 +32,8 @@ export interface ReplayConfig {
   readonly whatIf?: boolean;
   /** Stacks listed by peak live pages and by fragmenting fallbacks. @defaultValue 10 */
   readonly topStacks?: number;
+  /** Replay only the first N events (both passes). @defaultValue all */
+  readonly maxEvents?: number;
   readonly format?: TraceFormat | "auto";
   readonly gfpEra?: GfpEra;
   readonly strict?: boolean;
@@ -67,8 +69,11 @@ export async function replayTrace(path: string, cfg: ReplayConfig = {}): Promise
     gfpEra: cfg.gfpEra ?? "6.1",
     strict: cfg.strict ?? false,
   } as const;
+  const limit = cfg.maxEvents ?? Infinity;
   const scanner = new PreexistingScan();
-  await readTrace(path, (ev) => scanner.push(ev), { ...readOpts, onProgress: (r, t) => cfg.onProgress?.("scan", r, t) });
+  await readTrace(path, (ev) => {
+    if (scanner.events < limit) scanner.push(ev);
+  }, { ...readOpts, onProgress: (r, t) => cfg.onProgress?.("scan", r, t) });
   const scan = scanner.result();
 
   const real = bootFor(scan, cfg.ranges);
@@ -96,6 +101,7 @@ export async function replayTrace(path: string, cfg: ReplayConfig = {}): Promise
   const stats = await readTrace(
     path,
     (ev) => {
+      if (replay.counters.events >= limit) return;
       while (ev.tsNs >= next && realSeries.length < samples) {
         sample(next);
         next += step;
