@@ -16,9 +16,9 @@ snap() { # snap TAG: every /proc file the importer and the replay read, between 
 }
 { echo "==> start/iomem <=="; cat /proc/iomem; } > /dev/ttyS2
 snap start > /dev/ttyS2
-# 16 MiB per CPU: large enough that this workload loses no event (the header's entries-in-buffer
+# 32 MiB per CPU: large enough that this workload loses no event (the header's entries-in-buffer
 # equals entries-written, which the replay test checks).
-echo 16384 > $T/buffer_size_kb
+echo 32768 > $T/buffer_size_kb
 echo 1 > $T/options/stacktrace
 for e in mm_page_alloc mm_page_free mm_page_free_batched mm_page_pcpu_drain mm_page_alloc_zone_locked mm_page_alloc_extfrag; do
   echo 1 > $T/events/kmem/$e/enable
@@ -31,6 +31,14 @@ for r in 1 2; do x=$(head -c 8000000 /dev/zero | tr '\0' a); echo ${#x} > /dev/n
 # file (tmpfs/shmem) memory: written, read back, partly removed, so some stays
 dd if=/dev/zero of=/tmp/keep bs=1M count=6 2>/dev/null
 dd if=/dev/zero of=/tmp/f bs=1M count=12 2>/dev/null; cat /tmp/f > /dev/null; rm /tmp/f
+# memory pressure: 80 MiB of tmpfs (movable) fills the free movable pageblocks, then 150 sleeping
+# processes need kernel stacks and page tables (unmovable), which fall back into movable
+# pageblocks (mm_page_alloc_extfrag); then all of it goes again
+dd if=/dev/zero of=/tmp/big bs=1M count=80 2>/dev/null
+i=0; while [ $i -lt 150 ]; do sleep 30 & i=$((i+1)); done
+sleep 1
+kill $(jobs -p) 2>/dev/null; wait 2>/dev/null
+rm /tmp/big
 sync; echo 3 > /proc/sys/vm/drop_caches
 # one compaction of every zone
 echo 1 > /proc/sys/vm/compact_memory

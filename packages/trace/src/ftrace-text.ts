@@ -63,7 +63,7 @@ export class FtraceTextParser extends TextTraceParser {
       return;
     }
     if (rest.startsWith("<user stack trace>")) {
-      this.completeCpu(cpu);
+      // Follows the kernel stack of the same event, which already has it; its frames are not kept.
       this.stackCpu = -2;
       return;
     }

@@ -20,7 +20,7 @@ export class PerfScriptParser extends TextTraceParser {
     this.lineNo++;
     const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
     if (line.trim().length === 0) {
-      if (this.cpu >= 0) this.completeCpu(this.cpu);
+      if (this.cpu >= 0) this.completeAllCpu(this.cpu);
       this.cpu = -1;
       return;
     }
@@ -38,7 +38,7 @@ export class PerfScriptParser extends TextTraceParser {
       this.stats.otherLines++;
       return;
     }
-    if (this.cpu >= 0) this.completeCpu(this.cpu);
+    if (this.cpu >= 0) this.completeAllCpu(this.cpu);
     const cpu = Number(m[4]);
     const pid = Number(m[3] ?? m[2]);
     this.cpu = this.beginEvent(m[7], m[8], cpu, pid, m[1].trim(), tsToNs(m[5], m[6])) ? cpu : -1;

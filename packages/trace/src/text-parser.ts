@@ -2,7 +2,11 @@
  * What the two text formats share: events are built line by line, a stack that follows an event
  * belongs to it, and events leave in input order once complete. In ftrace's merged per-CPU output
  * another CPU's entry may sit between an event and its `<stack trace>` entry, so completion is
- * tracked per CPU; perf script ends each sample with a blank line.
+ * tracked per CPU. On one CPU an interrupt can trace its own events (and their stacks) between an
+ * event's reservation and its stack (seen in the 6.1 fixture: a softirq's mm_page_free inside an
+ * mm_page_free_batched), so a stack belongs to the newest event of that CPU still waiting for one:
+ * a per-CPU LIFO as deep as the kernel's contexts nest (task, softirq, irq, NMI). perf script ends
+ * each sample with a blank line.
  */
 import { copyTraceEvent, eventKind, newTraceStats, type TraceEvent, type TraceFormat, type TraceStats } from "./event.js";
 import { parseKmemFields } from "./fields.js";
@@ -35,8 +39,8 @@ export abstract class TextTraceParser {
   private queueHead = 0;
   private readonly complete: boolean[] = [];
   private readonly pool: TraceEvent[] = [];
-  /** Queue position (absolute) of each CPU's event that may still get a stack, or -1. */
-  private readonly pendingByCpu: number[] = [];
+  /** Queue positions (absolute) of each CPU's events that may still get a stack, oldest first. */
+  private readonly pendingByCpu: number[][] = [];
   private base = 0;
   protected readonly scratch: TraceEvent;
 
@@ -61,7 +65,7 @@ export abstract class TextTraceParser {
   /** End of input: every pending event is complete. */
   end(): TraceStats {
     for (let i = this.queueHead; i < this.queue.length; i++) this.complete[i] = true;
-    this.pendingByCpu.fill(-1);
+    for (const l of this.pendingByCpu) l.length = 0;
     this.flush();
     this.stats.unknownGfpNames = this.gfp.unknownNames;
     return this.stats;
@@ -72,7 +76,8 @@ export abstract class TextTraceParser {
     const kind = eventKind(name);
     if (kind < 0) {
       this.stats.otherEvents++;
-      this.completeCpu(cpu); // the next stack on this CPU belongs to that other event
+      // That event's stack would follow it: keep it from landing on one of ours.
+      this.pushPending(cpu, -1);
       return false;
     }
     const ev = this.pool.pop() ?? copyTraceEvent(this.scratch);
@@ -93,24 +98,39 @@ export abstract class TextTraceParser {
       this.pool.push(ev);
       if (this.strict) throw new MmError("PARSE_ERROR", `line ${this.lineNo}: malformed ${name} event: ${fields}`, { line: this.lineNo });
       this.stats.otherLines++;
-      this.completeCpu(cpu);
+      this.pushPending(cpu, -1);
       return false;
     }
     this.stats.events[kind] = (this.stats.events[kind] ?? 0) + 1;
     if (kind === EV_ALLOC && ev.pfn < 0) this.stats.failedAllocs++;
     if (cpu + 1 > this.stats.cpus) this.stats.cpus = cpu + 1;
-    this.completeCpu(cpu);
     const pos = this.base + this.queue.length;
     this.queue.push(ev);
     this.complete.push(false);
-    while (this.pendingByCpu.length <= cpu) this.pendingByCpu.push(-1);
-    this.pendingByCpu[cpu] = pos;
+    this.pushPending(cpu, pos);
     return true;
   }
 
-  /** The event on `cpu` that a following stack belongs to, or null. */
+  /** Contexts that nest on one CPU: task, softirq, hardirq, NMI. */
+  private static readonly NEST = 4;
+
+  private pushPending(cpu: number, pos: number): void {
+    while (this.pendingByCpu.length <= cpu) this.pendingByCpu.push([]);
+    const l = this.pendingByCpu[cpu];
+    l.push(pos);
+    if (l.length > TextTraceParser.NEST) {
+      const old = l.shift()!;
+      if (old >= 0) {
+        this.complete[old - this.base] = true;
+        this.flush();
+      }
+    }
+  }
+
+  /** The event on `cpu` that a following stack belongs to (the newest waiting one), or null. */
   protected pendingEvent(cpu: number): TraceEvent | null {
-    const pos = this.pendingByCpu[cpu] ?? -1;
+    const l = this.pendingByCpu[cpu];
+    const pos = l === undefined || l.length === 0 ? -1 : l[l.length - 1];
     if (pos < 0) return null;
     return this.queue[pos - this.base] ?? null;
   }
@@ -120,12 +140,22 @@ export abstract class TextTraceParser {
     ev.stack.push(frame);
   }
 
-  /** No more stack for cpu's pending event. */
+  /** The newest waiting event on cpu has its stack (or will get none). */
   protected completeCpu(cpu: number): void {
-    const pos = this.pendingByCpu[cpu] ?? -1;
+    const l = this.pendingByCpu[cpu];
+    if (l === undefined || l.length === 0) return;
+    const pos = l.pop()!;
     if (pos < 0) return;
     this.complete[pos - this.base] = true;
-    this.pendingByCpu[cpu] = -1;
+    this.flush();
+  }
+
+  /** Every waiting event on cpu is complete (perf script: a sample ended). */
+  protected completeAllCpu(cpu: number): void {
+    const l = this.pendingByCpu[cpu];
+    if (l === undefined) return;
+    for (const pos of l) if (pos >= 0) this.complete[pos - this.base] = true;
+    l.length = 0;
     this.flush();
   }
 

@@ -121,3 +121,24 @@ describe("perf script with callchains", () => {
     expect(events[1].stack).toEqual(["free_unref_page+0x10"]);
   });
 });
+
+describe("nesting on one CPU", () => {
+  it("an interrupt's event and stack between an event and its stack: the stack goes to the newest waiting event", () => {
+    const text =
+      "  rm-321 [000] ...2. 13.437162: mm_page_free_batched: page=(____ptrval____) pfn=0xcd9b order=0\n" +
+      "  rm-321 [000] ..s4. 13.437376: mm_page_free: page=(____ptrval____) pfn=0x160a order=1\n" +
+      "  rm-321 [000] ..s4. 13.437423: <stack trace>\n" +
+      " => trace_event_raw_event_mm_page_free\n" +
+      " => free_unref_page\n" +
+      " => rcu_core\n" +
+      "  rm-321 [000] ...2. 13.437600: <stack trace>\n" +
+      " => trace_event_raw_event_mm_page_free_batched\n" +
+      " => free_unref_page_list\n" +
+      " => release_pages\n";
+    const events: TraceEvent[] = [];
+    parseTraceText(text, (e) => events.push(copyTraceEvent(e)));
+    expect(events.map((e) => e.pfn)).toEqual([0xcd9b, 0x160a]);
+    expect(events[0].stack).toEqual(["free_unref_page_list", "release_pages"]);
+    expect(events[1].stack).toEqual(["free_unref_page", "rcu_core"]);
+  });
+});

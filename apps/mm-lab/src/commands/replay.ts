@@ -30,7 +30,7 @@ function intFlag(name: string, v: string, min: number): number {
 }
 
 /** The first frames past the page allocator's own entry points: where the allocation came from. */
-const ALLOCATOR_FRAME = /^(__alloc_pages|alloc_pages|__folio_alloc|folio_alloc|vma_alloc_folio|alloc_pages_vma|__get_free_pages|get_zeroed_page|__page_cache_alloc|alloc_slab_page)\b/;
+const ALLOCATOR_FRAME = /^(__rmqueue|rmqueue|rmqueue_bulk|get_page_from_freelist|__alloc_pages_bulk|__alloc_pages|alloc_pages|__folio_alloc|folio_alloc|vma_alloc_folio|alloc_pages_vma|__get_free_pages|get_zeroed_page|__page_cache_alloc|alloc_slab_page)\b/;
 
 function callSite(frames: readonly string[]): string {
   const i = frames.findIndex((f) => !ALLOCATOR_FRAME.test(f));
@@ -80,7 +80,7 @@ function formatText(r: ReplayResult, source: string, diff: ReturnType<typeof com
   }
   if (r.stacks.byFragmenting.length > 0) {
     out.push("stacks whose fallbacks fragmented pageblocks (mm_page_alloc_extfrag fragmenting=1)");
-    for (const s of r.stacks.byFragmenting) out.push(`  ${s.fragmentingFallbacks} fallbacks in ${s.fragmentedPageblocks} pageblocks  ${s.frames.slice(0, 3).join(" <- ")}`);
+    for (const s of r.stacks.byFragmenting) out.push(`  ${s.fragmentingFallbacks} fallbacks in ${s.fragmentedPageblocks} pageblocks  ${callSite(s.frames)}`);
   } else out.push("no fragmenting fallback in the trace (mm_page_alloc_extfrag fragmenting=1)");
   if (diff !== null) {
     out.push("");
