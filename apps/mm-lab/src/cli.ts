@@ -3,6 +3,7 @@ import { Command } from "commander";
 import cliProgress from "cli-progress";
 import type { Experiment, ExperimentArgs, Progress, RunIO } from "./experiment.js";
 import { experiments } from "./experiments/index.js";
+import { replayCommand } from "./commands/replay.js";
 
 /** The experiment `mm-lab` runs when none is named (the README's main job). */
 export const DEFAULT_EXPERIMENT = "reporting-ab";
@@ -49,6 +50,7 @@ export async function runCli(program: Command, argv: readonly string[], out: (s:
     .action(() => {
       for (const e of experiments) out(`${e.name.padEnd(20)} ${e.summary}\n`);
     });
+  program.addCommand(replayCommand(out));
   const run = program.command("run").description("run an experiment (see `mm-lab run <experiment> --help`)");
   for (const e of experiments) run.addCommand(experimentCommand(e, out));
   if (argv.length <= 2) {
