@@ -4,7 +4,8 @@
  * `mm-lab: CODE: message` — and an exit code: 2 for bad input (usage), 1 for a run that failed,
  * 0 otherwise. `MM_LAB_DEBUG=1` adds the stack.
  */
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { Command, CommanderError } from "commander";
 import cliProgress from "cli-progress";
 import { isMmError, MmError } from "@mm/api";
@@ -13,6 +14,8 @@ import { experiments } from "./experiments/index.js";
 import { runCommand } from "./commands/run.js";
 import { sweepCommand } from "./commands/sweep.js";
 import { mergeCommand, queryCommand } from "./commands/query.js";
+import { reportCommand } from "./report/command.js";
+import { replayCommand } from "./commands/replay.js";
 
 /** The experiment `mm-lab` runs when none is named (the README's main job). */
 export const DEFAULT_EXPERIMENT = "reporting-ab";
@@ -20,7 +23,10 @@ export const DEFAULT_EXPERIMENT = "reporting-ab";
 export function makeIO(json: boolean, out: (s: string) => void): RunIO {
   return {
     write: out,
-    writeFile: (path, text) => writeFileSync(path, text),
+    writeFile(path, text) {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, text);
+    },
     progress(total: number, label: string): Progress {
       if (json || !process.stderr.isTTY) return { tick() {}, stop() {} };
       const bar = new cliProgress.SingleBar(
@@ -66,12 +72,14 @@ export async function runCli(program: Command, argv: readonly string[], out: (s:
     .action(() => {
       for (const e of experiments) out(`${e.name.padEnd(20)} ${e.summary}\n`);
     });
+  addSub(program, replayCommand(out));
   const run = program.command("run").description("run an experiment (see `mm-lab run <experiment> --help`)");
   for (const e of experiments) addSub(run, runCommand(e, (json) => makeIO(json, out)));
   const sweep = program.command("sweep").description("sweep an experiment over a grid or sample (see `mm-lab sweep <experiment> --help`)");
   for (const e of experiments) addSub(sweep, sweepCommand(e, out));
   addSub(program, queryCommand(out));
   addSub(program, mergeCommand(out));
+  addSub(program, reportCommand(makeIO(false, out)));
   const args = argv.slice(2);
   if (args.length === 0) {
     await program.parseAsync([...argv, "run", DEFAULT_EXPERIMENT]);

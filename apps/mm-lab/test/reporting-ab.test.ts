@@ -102,14 +102,14 @@ describe("mm-lab run reporting-ab (defaults: 512 MiB guest, 10 seeds)", async ()
 
 describe("outputs", () => {
   it("the same seed and config print the same bytes (table)", async () => {
-    const args = ["run", "reporting-ab", "--seeds", "2", "--seed", "5", "--policies", "fixed,shift-reserve"];
+    const args = ["run", "reporting-ab", "--seeds", "2", "--seed", "5", "--policies", "fixed,shift-reserve", "--report", "none"];
     const a = await cli(...args);
     const b = await cli(...args);
     expect(a).toBe(b);
     expect(a).toContain("policy");
     expect(a).toMatch(/│ fixed +│/);
     expect(a).toMatch(/│ shift-reserve +│/);
-    const c = await cli("run", "reporting-ab", "--seeds", "2", "--seed", "6", "--policies", "fixed,shift-reserve");
+    const c = await cli("run", "reporting-ab", "--seeds", "2", "--seed", "6", "--policies", "fixed,shift-reserve", "--report", "none");
     expect(c).not.toBe(a);
   });
 
@@ -136,7 +136,7 @@ describe("outputs", () => {
   });
 
   it("--sweep prints the matrix and where each policy starts to fail", async () => {
-    const args = ["run", "reporting-ab", "--sweep", "--sweep-seeds", "2", "--sweep-guests", "256,512", "--sweep-orders", "9", "--policies", "off,fixed,shift"];
+    const args = ["run", "reporting-ab", "--sweep", "--sweep-seeds", "2", "--sweep-guests", "256,512", "--sweep-orders", "9", "--policies", "off,fixed,shift", "--report", "none"];
     const table = await cli(...args);
     expect(table).toContain("where each policy starts to fail:");
     expect(table).toMatch(/fixed +512 MiB\/o9/);
