@@ -14,10 +14,10 @@ const base = Object.fromEntries(Object.entries(exp.params).map(([k, s]) => [k, s
 const plan = makePlan(exp, {
   experiment: exp.name,
   base,
-  grid: "perMibUs=250,1000,4000,guestMib=384,512",
+  grid: "perMibUs=250,1000,4000,guestMib=384,512",  // 6 cells x 3 policies x seeds
   sample: null,
   policies: ["fixed", "pang", "shift-reserve"],
-  seeds: { first: 1, count: 2 },
+  seeds: { first: 1, count: 20 },
 });
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const rate = { 1: [], 2: [] };
