@@ -23,3 +23,13 @@ export {
   type ZoneMatch,
 } from "./compare.js";
 export { importCapture, type ImportedCapture, type ImportOptions, type ParsedFiles } from "./import.js";
+export { reportingWhatIf, type ReportingWhatIf, type ReportingWhatIfOptions } from "./whatif/page-reporting.js";
+export {
+  ownerFragmentation,
+  type BlockCensus,
+  type OwnerFragmentation,
+  type OwnerFragmentationOptions,
+  type OwnerStack,
+  type PinnedBlock,
+  type Polluter,
+} from "./whatif/owner-fragmentation.js";
