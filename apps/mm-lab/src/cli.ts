@@ -3,6 +3,7 @@ import { Command } from "commander";
 import cliProgress from "cli-progress";
 import type { Experiment, ExperimentArgs, Progress, RunIO } from "./experiment.js";
 import { experiments } from "./experiments/index.js";
+import { importCommand } from "./import-command.js";
 
 /** The experiment `mm-lab` runs when none is named (the README's main job). */
 export const DEFAULT_EXPERIMENT = "reporting-ab";
@@ -51,6 +52,7 @@ export async function runCli(program: Command, argv: readonly string[], out: (s:
     });
   const run = program.command("run").description("run an experiment (see `mm-lab run <experiment> --help`)");
   for (const e of experiments) run.addCommand(experimentCommand(e, out));
+  program.addCommand(importCommand(out));
   if (argv.length <= 2) {
     await program.parseAsync([...argv, "run", DEFAULT_EXPERIMENT]);
     return;

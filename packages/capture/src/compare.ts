@@ -61,6 +61,8 @@ export interface BuddyinfoMatch {
   readonly diff: readonly number[];
   readonly importedPages: number;
   readonly realPages: number;
+  /** zoneinfo `pages free` of the zone (null without zoneinfo): imported - real = (imported - this) + (this - real). */
+  readonly zoneinfoFree: number | null;
 }
 
 /** Pagetypeinfo's block tables, imported against real. */
@@ -178,7 +180,15 @@ export function compareCapture(args: {
         hiImp += (ic[o] ?? 0) * 2 ** o;
         hiReal += real.counts[o] * 2 ** o;
       }
-      rows.push({ zone: real.zone, imported: ic, real: real.counts, diff: real.counts.map((n, o) => (ic[o] ?? 0) - n), importedPages: pages(ic), realPages: pages(real.counts) });
+      rows.push({
+        zone: real.zone,
+        imported: ic,
+        real: real.counts,
+        diff: real.counts.map((n, o) => (ic[o] ?? 0) - n),
+        importedPages: pages(ic),
+        realPages: pages(real.counts),
+        zoneinfoFree: zrow(real.zone)?.free ?? null,
+      });
     }
     bi = { zones: rows, realVsZoneinfo: zoneinfoFree === null ? null : realPagesAll - zoneinfoFree, highOrderPages: cmp(hiImp, hiReal) };
   }

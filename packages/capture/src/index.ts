@@ -33,3 +33,4 @@ export {
   type PinnedBlock,
   type Polluter,
 } from "./whatif/owner-fragmentation.js";
+export { formatImportReport, importSummary, type ImportSummary } from "./summary.js";
