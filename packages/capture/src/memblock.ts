@@ -142,6 +142,16 @@ export function memoryMap(dmesg: Dmesg | null, iomem: Iomem | null, zoneinfo: re
     assumptions.push(`no memory map in the capture (iomem, dmesg or zoneinfo): memory modelled as pfn 0..${end}, the dump's extent rounded up to a max-order block`);
   }
   if (iomem?.hidden === true) assumptions.push("iomem was read without CAP_SYS_ADMIN (all addresses 0): not used");
+  // The model's zones are x86-64's: say so when the boot log's `Zone ranges` end elsewhere.
+  if (dmesg !== null) {
+    for (const [name, r] of Object.entries(dmesg.zoneRanges)) {
+      const z = ZONE_NAMES.indexOf(name);
+      if (r === null || z < 0 || z > ZONE_NORMAL) continue;
+      const [lo, hi] = zoneBounds(z);
+      if (r.startPfn < lo || r.endPfn > hi)
+        assumptions.push(`dmesg Zone ranges: ${name} [${r.startPfn}, ${r.endPfn}) is not the x86-64 layout the model uses`);
+    }
+  }
   // Merge and sort.
   ranges = [...ranges].sort((a, b) => a.startPfn - b.startPfn).reduce<PfnRange[]>((acc, r) => {
     const last = acc[acc.length - 1];

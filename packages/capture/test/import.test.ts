@@ -122,3 +122,16 @@ describe("derived, not typed in: the fixture with files missing", () => {
     expect(imp.report.zones).toBeNull();
   });
 });
+
+describe("a boot log whose zones are not x86-64's", () => {
+  it("is imported with the x86-64 layout and says so", () => {
+    const dmesg = fixtureText("proc/dmesg.txt").replace(
+      "  DMA      [mem 0x0000000000001000-0x0000000000ffffff]",
+      "  DMA      [mem 0x0000000000001000-0x000000003fffffff]",
+    );
+    const imp = importCapture(fixtureInput({ dmesg }));
+    expect(imp.plan.assumptions.some((a) => a.startsWith("dmesg Zone ranges: DMA "))).toBe(true);
+    const plain = importCapture(fixtureInput());
+    expect(plain.plan.assumptions.some((a) => a.startsWith("dmesg Zone ranges"))).toBe(false);
+  });
+});
