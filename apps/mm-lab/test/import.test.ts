@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { importCapture, readCaptureDir } from "@mm/capture";
+import { GFP_KERNEL } from "@mm/api";
+import { importCapture, ownerFragmentation, readCaptureDir } from "@mm/capture";
 import { readPageOwnerFile } from "@mm/page-owner";
 import { runCli } from "../src/cli.js";
 import { bootOwnerSystem, runBootWorkload } from "../src/experiments/page-owner-wiring.js";
@@ -40,9 +41,17 @@ afterEach(() => {
 });
 
 /** A simulated 128 MiB machine with page_owner (era 6.10: the 6.12 text format) after a boot workload. */
-function simulatedCapture(): { dir: string; sys: ReturnType<typeof bootOwnerSystem> } {
+function simulatedCapture(mix = 0): { dir: string; sys: ReturnType<typeof bootOwnerSystem> } {
   const sys = bootOwnerSystem({ memoryBytes: 128 << 20, era: "6.10", seed: 5 });
   runBootWorkload(sys, 600);
+  // `mix` unmovable pages put into free parts of Movable pageblocks, one per block, from the top
+  // (what a fallback without a steal leaves behind), so that pollution has owners to find.
+  const m = sys.machine;
+  for (let p = m.endPfn - 512 * 3; mix > 0 && p > m.startPfn + 8192; p -= 512 * 7) {
+    if (m.pageblockMigratetype(p) !== 1 || m.freeBlockHead(p) < 0) continue;
+    sys.sim.withFrames(sys.init, ["kmalloc_order+0x20/0x90", "mix_driver_probe+0x44/0x120"], () => m.allocPagesAt(p, 0, GFP_KERNEL));
+    mix--;
+  }
   const dir = mkdtempSync(join(tmpdir(), "mm-import-"));
   writeFileSync(join(dir, "page_owner"), readPageOwnerFile(sys.owner));
   writeFileSync(join(dir, "buddyinfo"), sys.machine.buddyinfo());
@@ -95,6 +104,30 @@ describe("a 6.12-format dump from the simulator imports back to its machine", ()
     expect(real.blocks.every((z) => z.equal)).toBe(retyped === 0);
     expect(imp.report.buddyinfo!.zones.every((z) => z.diff.every((d) => d === 0))).toBe(true);
     b.checkInvariants();
+  });
+});
+
+describe("fragmentation by owner on the simulated machine", () => {
+  const { dir } = simulatedCapture(3);
+  const imp = importCapture(readCaptureDir(dir).input);
+  const f = ownerFragmentation(imp.machine, imp.dump, imp.index, imp.files.buddyinfo, { top: 1_000_000 });
+
+  it("polluters add up to every non-movable page inside a Movable pageblock", () => {
+    const d = imp.dump;
+    let pages = 0;
+    for (let i = 0; i < d.count; i++) {
+      if (d.mt[i] === 1) continue;
+      for (let p = d.pfn[i]; p < d.pfn[i] + 2 ** d.order[i]; p++) if (imp.machine.pageblockMigratetype(p) === 1) pages++;
+    }
+    expect(f.polluters.reduce((s, p) => s + p.pages, 0)).toBe(pages);
+    const mixedMovable = imp.mixed.reduce((s, z) => s + z[1], 0);
+    expect(f.polluters.length > 0).toBe(mixedMovable > 0);
+    const blocks = new Set<number>();
+    for (const p of f.polluters) expect(p.pageblocks).toBeGreaterThan(0);
+    for (let i = 0; i < d.count; i++) if (d.mt[i] !== 1 && imp.machine.pageblockMigratetype(d.pfn[i]) === 1) blocks.add(d.pfn[i] >> 9);
+    expect(blocks.size).toBe(mixedMovable);
+    expect(mixedMovable).toBe(3);
+    expect(f.stacks.find((x) => x.handle === f.polluters[0].handle)?.frames.join(" ")).toContain("mix_driver_probe");
   });
 });
 
