@@ -7,38 +7,18 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Command } from "commander";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { GFP_KERNEL } from "@mm/api";
 import { importCapture, ownerFragmentation, readCaptureDir } from "@mm/capture";
 import { readPageOwnerFile } from "@mm/page-owner";
-import { runCli } from "../src/cli.js";
+import { cliMain } from "./cli-helper.js";
 import { bootOwnerSystem, runBootWorkload } from "../src/experiments/page-owner-wiring.js";
 
 const FIXTURE = fileURLToPath(new URL("../../../fixtures/kernel-6.1-256M/", import.meta.url));
 
-async function cli(...args: string[]): Promise<{ out: string; err: string; code: number | undefined }> {
-  let out = "";
-  let err = "";
-  const program = new Command().exitOverride();
-  const spy = vi.spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => {
-    err += String(s);
-    return true;
-  });
-  try {
-    await runCli(program, ["node", "mm-lab", ...args], (s) => {
-      out += s;
-    });
-  } finally {
-    spy.mockRestore();
-  }
-  const code = process.exitCode === undefined ? undefined : Number(process.exitCode);
-  return { out, err, code };
+async function cli(...args: string[]): Promise<{ out: string; err: string; code: number }> {
+  return cliMain(...args);
 }
-
-afterEach(() => {
-  process.exitCode = undefined;
-});
 
 /** A simulated 128 MiB machine with page_owner (era 6.10: the 6.12 text format) after a boot workload. */
 function simulatedCapture(mix = 0): { dir: string; sys: ReturnType<typeof bootOwnerSystem> } {
@@ -135,9 +115,11 @@ describe("mm-lab import", () => {
   it("prints the fixture's report and what-ifs as one JSON object, the same every run", async () => {
     const a = await cli("import", FIXTURE, "--json", "--what-if", "all", "--policies", "fixed,shift-reserve", "--top", "3");
     const b = await cli("import", FIXTURE, "--json", "--what-if", "all", "--policies", "fixed,shift-reserve", "--top", "3");
-    expect(a.code).toBeUndefined();
+    expect(a.code).toBe(0);
     expect(a.out).toBe(b.out);
-    const j = JSON.parse(a.out) as {
+    const [line, prov] = a.out.trimEnd().split("\n");
+    expect(JSON.parse(prov)).toMatchObject({ mmLab: { command: "import", options: { whatIf: ["reporting", "fragmentation"] } } });
+    const j = JSON.parse(line) as {
       import: { report: { watermarksEqual: boolean }; dump: { records: number; format: string } };
       whatIf: { reporting: { policy: string }[]; fragmentation: { census: unknown[] } };
     };
@@ -160,14 +142,12 @@ describe("mm-lab import", () => {
     expect(missing.out).toBe("");
     const dir = mkdtempSync(join(tmpdir(), "mm-import-bad-"));
     writeFileSync(join(dir, "page_owner"), "Page allocated via order 0, mask 0xcc0(GFP_KERNEL), pid 1, tgid 1 (init), ts 5 ns\nPFN 0x10 type Unm");
-    process.exitCode = undefined;
     const cut = await cli("import", dir);
     expect(cut.code).toBe(2);
-    expect(cut.err).toMatch(/^mm-lab import: PARSE_ERROR: page_owner line 2: .*\n$/);
-    process.exitCode = undefined;
+    expect(cut.err).toMatch(/^mm-lab: PARSE_ERROR: page_owner line 2: .*\n$/);
     const lenient = await cli("import", dir, "--lenient");
-    expect(lenient.code).toBe(2); // nothing left to import
-    process.exitCode = undefined;
+    expect(lenient.code).toBe(2); // nothing left to import (EINVAL)
+    expect(lenient.err).toMatch(/^mm-lab: EINVAL: /);
     const what = await cli("import", FIXTURE, "--what-if", "nope");
     expect(what.code).toBe(2);
     expect(what.err).toContain("unknown --what-if");

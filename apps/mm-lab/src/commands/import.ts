@@ -1,7 +1,8 @@
 /**
  * `mm-lab import <dir>`: a real machine's capture (its /proc files, dmesg and page_owner dump)
  * into the model, the report of what matches it, and the what-if runs on it (@mm/capture).
- * Bad input: one line on stderr and exit status 2.
+ * Bad input throws MmError (EINVAL, PARSE_ERROR): `main` prints it as one line, exit status 2.
+ * Output ends with the provenance, as `run` does: a `{"mmLab":…}` JSON line or a `#` footer.
  */
 import { Command } from "commander";
 import { MmError } from "@mm/api";
@@ -15,6 +16,7 @@ import {
   type OwnerFragmentation,
   type ReportingWhatIf,
 } from "@mm/capture";
+import { provenance } from "../provenance.js";
 
 /** What-if names `--what-if` accepts. */
 const WHAT_IFS = ["reporting", "fragmentation"] as const;
@@ -72,8 +74,21 @@ function fragmentationText(f: OwnerFragmentation): string {
   return `${out.join("\n")}\n`;
 }
 
-/** The `import` command; `out` is stdout, `err` stderr (tests capture both). */
-export function importCommand(out: (s: string) => void, err: (s: string) => void = (s) => process.stderr.write(s)): Command {
+/** What produced the output: the command, its options, the package version and git revision. */
+function record(dir: string, whatIf: readonly string[], flags: ImportFlags, seed: number): Record<string, unknown> {
+  const p = provenance();
+  return {
+    command: "import",
+    dir,
+    options: { lenient: flags.lenient === true, whatIf, policies: flags.policies?.split(",") ?? null, seed, top: Number(flags.top) },
+    package: p.package,
+    version: p.version,
+    revision: p.revision,
+  };
+}
+
+/** The `import` command; `out` is stdout. */
+export function importCommand(out: (s: string) => void): Command {
   return new Command("import")
     .description("import a real machine's capture (page_owner dump + /proc files + dmesg) and report what matches; --what-if runs policies on it")
     .argument("<dir>", "capture directory (fixtures/kernel-6.1-256M/ is the example layout)")
@@ -84,28 +99,25 @@ export function importCommand(out: (s: string) => void, err: (s: string) => void
     .option("--seed <n>", "seed of the what-if simulation", "0")
     .option("--top <n>", "stacks listed per fragmentation table", "20")
     .action((dir: string, flags: ImportFlags) => {
-      try {
-        const whatIf = flags.whatIf === undefined ? [] : flags.whatIf === "all" ? [...WHAT_IFS] : flags.whatIf.split(",");
-        for (const w of whatIf)
-          if (!(WHAT_IFS as readonly string[]).includes(w)) throw new MmError("EINVAL", `unknown --what-if "${w}" (known: ${WHAT_IFS.join(", ")}, all)`);
-        const seed = intFlag("seed", flags.seed, 0);
-        const top = intFlag("top", flags.top, 1);
-        const imp = importCapture(readCaptureDir(dir).input, { lenient: flags.lenient === true });
-        const reporting = whatIf.includes("reporting")
-          ? reportingWhatIf(() => imp.rebuild(), { seed, ...(flags.policies !== undefined ? { policies: flags.policies.split(",") } : {}) })
-          : null;
-        const frag = whatIf.includes("fragmentation") ? ownerFragmentation(imp.machine, imp.dump, imp.index, imp.files.buddyinfo, { top }) : null;
-        if (flags.json === true) {
-          out(`${JSON.stringify({ import: importSummary(imp), whatIf: { reporting, fragmentation: frag } })}\n`);
-          return;
-        }
-        out(formatImportReport(imp));
-        if (reporting !== null) out(reportingTable(reporting));
-        if (frag !== null) out(fragmentationText(frag));
-      } catch (e) {
-        if (!(e instanceof MmError)) throw e;
-        err(`mm-lab import: ${e.message}\n`);
-        process.exitCode = 2;
+      const whatIf = flags.whatIf === undefined ? [] : flags.whatIf === "all" ? [...WHAT_IFS] : flags.whatIf.split(",");
+      for (const w of whatIf)
+        if (!(WHAT_IFS as readonly string[]).includes(w)) throw new MmError("EINVAL", `unknown --what-if "${w}" (known: ${WHAT_IFS.join(", ")}, all)`);
+      const seed = intFlag("seed", flags.seed, 0);
+      const top = intFlag("top", flags.top, 1);
+      const imp = importCapture(readCaptureDir(dir).input, { lenient: flags.lenient === true });
+      const reporting = whatIf.includes("reporting")
+        ? reportingWhatIf(() => imp.rebuild(), { seed, ...(flags.policies !== undefined ? { policies: flags.policies.split(",") } : {}) })
+        : null;
+      const frag = whatIf.includes("fragmentation") ? ownerFragmentation(imp.machine, imp.dump, imp.index, imp.files.buddyinfo, { top }) : null;
+      if (flags.json === true) {
+        out(`${JSON.stringify({ import: importSummary(imp), whatIf: { reporting, fragmentation: frag } })}\n`);
+        out(`${JSON.stringify({ mmLab: record(dir, whatIf, flags, seed) })}\n`);
+        return;
       }
+      out(formatImportReport(imp));
+      if (reporting !== null) out(reportingTable(reporting));
+      if (frag !== null) out(fragmentationText(frag));
+      const p = provenance();
+      out(`\n# import ${dir}${whatIf.length > 0 ? `; what-if ${whatIf.join(",")}; seed ${seed}` : ""}\n# ${p.package} ${p.version}, git ${p.revision ?? "unknown"}\n`);
     });
 }
