@@ -6,7 +6,7 @@ cd "$(dirname "$0")/../.."
 run() { node_modules/.bin/tsx --conditions=@mm/source apps/mm-lab/src/main.ts "$@"; }
 run import fixtures/kernel-6.1-256M --json --what-if all > /tmp/mm-lab-import-$$.json
 node -e '
-const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8").split("\n")[0]);
 const r = j.import.report;
 if (r.watermarksEqual !== true) throw new Error("watermarks differ from zoneinfo");
 if (!r.pagetypeinfo.mixed.every((z) => z.equal)) throw new Error("mixed blocks differ from pagetypeinfo");
