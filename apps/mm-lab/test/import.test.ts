@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { GFP_KERNEL } from "@mm/api";
-import { importCapture, ownerFragmentation, readCaptureDir } from "@mm/capture";
+import { importCapture, ownerFragmentation, readCaptureDir, reportingWhatIf } from "@mm/capture";
 import { readPageOwnerFile } from "@mm/page-owner";
 import { cliMain } from "./cli-helper.js";
 import { bootOwnerSystem, runBootWorkload } from "../src/experiments/page-owner-wiring.js";
@@ -151,5 +151,20 @@ describe("mm-lab import", () => {
     const what = await cli("import", FIXTURE, "--what-if", "nope");
     expect(what.code).toBe(2);
     expect(what.err).toContain("unknown --what-if");
+  });
+});
+
+describe("mm-lab run capture-reporting --from <dir>", () => {
+  it("runs each reporting policy on the imported machine through the generic run path", async () => {
+    const r = await cli("run", "capture-reporting", "--from", FIXTURE, "--policies", "fixed,shift", "--json");
+    expect(r.code).toBe(0);
+    const lines = r.out.trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l.policy)).toEqual(["fixed", "shift", undefined]);
+    const direct = importCapture(readCaptureDir(FIXTURE).input);
+    const want = reportingWhatIf(() => direct.rebuild(), { policies: ["fixed", "shift"] });
+    for (let i = 0; i < 2; i++) expect(lines[i]).toMatchObject({ peakIsolated: want[i].peakIsolated, reportedPages: want[i].reportedPages });
+    const none = await cli("run", "capture-reporting");
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/^mm-lab: EINVAL: capture-reporting needs --from/);
   });
 });
