@@ -41,8 +41,10 @@ export interface ReplayConfig {
 }
 
 export interface StackSeriesRow extends StackRow {
-  /** Live pages at each sample. */
+  /** Live pages, allocations and frees so far, at each sample. */
   readonly liveSeries: readonly number[];
+  readonly allocSeries: readonly number[];
+  readonly freeSeries: readonly number[];
 }
 
 export interface ReplayResult {
@@ -92,10 +94,14 @@ export async function replayTrace(path: string, cfg: ReplayConfig = {}): Promise
   const realSeries: FragmentationSample[] = [];
   const modelSeries: FragmentationSample[] = [];
   const liveSnapshots: Float64Array[] = [];
+  const allocSnapshots: Float64Array[] = [];
+  const freeSnapshots: Float64Array[] = [];
   const sample = (ts: number): void => {
     realSeries.push(sampleFragmentation(real, replay.allocMt, ts, replay.counters.events));
     if (model !== null) modelSeries.push(sampleFragmentation(model.model, model.allocMt, ts, replay.counters.events));
     liveSnapshots.push(attribution.live.slice(0, attribution.size));
+    allocSnapshots.push(attribution.allocs.slice(0, attribution.size));
+    freeSnapshots.push(attribution.frees.slice(0, attribution.size));
   };
   let lastEv: TraceEvent | null = null;
   const stats = await readTrace(
@@ -118,7 +124,12 @@ export async function replayTrace(path: string, cfg: ReplayConfig = {}): Promise
   const top = cfg.topStacks ?? 10;
   const byPeakLive: StackSeriesRow[] = attribution
     .top(top, (r) => r.peakLivePages)
-    .map((r) => ({ ...r, liveSeries: liveSnapshots.map((s) => s[r.index] ?? 0) }));
+    .map((r) => ({
+      ...r,
+      liveSeries: liveSnapshots.map((s) => s[r.index] ?? 0),
+      allocSeries: allocSnapshots.map((s) => s[r.index] ?? 0),
+      freeSeries: freeSnapshots.map((s) => s[r.index] ?? 0),
+    }));
   const byFragmenting = attribution.top(top, (r) => r.fragmentingFallbacks).filter((r) => r.fragmentingFallbacks > 0);
   const zones: { name: string; managed: number }[] = [];
   for (let z = 0; z < real.zones.length; z++) if (real.zoneManagedPages(z) > 0) zones.push({ name: real.zoneName(z), managed: real.zoneManagedPages(z) });

@@ -38,6 +38,10 @@ describe("the QEMU capture of Debian's 6.1 kernel (fixtures/trace-6.1-qemu)", ()
     expect(a.machine.zones.map((z) => z.name)).toEqual(["DMA", "DMA32"]);
     // Per-stack attribution accounts for every allocation.
     expect(a.stacks.byPeakLive.length).toBeGreaterThan(0);
+    const top = a.stacks.byPeakLive[0];
+    expect(top.allocSeries.at(-1)).toBe(top.allocs);
+    expect(top.liveSeries).toHaveLength(a.series.real.length);
+    expect(Math.max(...top.liveSeries)).toBeLessThanOrEqual(top.peakLivePages);
     expect(a.series.real).toHaveLength(21);
     expect(a.series.model).toHaveLength(21);
     const b = await replayTrace(trace, cfg);
