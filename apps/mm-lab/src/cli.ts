@@ -11,6 +11,8 @@ import { isMmError, MmError } from "@mm/api";
 import type { AnyExperiment, Progress, RunIO } from "./experiment.js";
 import { experiments } from "./experiments/index.js";
 import { runCommand } from "./commands/run.js";
+import { sweepCommand } from "./commands/sweep.js";
+import { mergeCommand, queryCommand } from "./commands/query.js";
 import { importCommand } from "./commands/import.js";
 import { replayCommand } from "./commands/replay.js";
 
@@ -48,7 +50,7 @@ export function addSub(parent: Command, cmd: Command): Command {
 }
 
 /** Commands that take an experiment name as their first argument. */
-const EXPERIMENT_COMMANDS = new Set(["run"]);
+const EXPERIMENT_COMMANDS = new Set(["run", "sweep"]);
 
 /**
  * Parse and run. Throws what the command threw (MmError for bad input, CommanderError from
@@ -69,6 +71,10 @@ export async function runCli(program: Command, argv: readonly string[], out: (s:
   program.addCommand(replayCommand(out));
   const run = program.command("run").description("run an experiment (see `mm-lab run <experiment> --help`)");
   for (const e of experiments) addSub(run, runCommand(e, (json) => makeIO(json, out)));
+  const sweep = program.command("sweep").description("sweep an experiment over a grid or sample (see `mm-lab sweep <experiment> --help`)");
+  for (const e of experiments) addSub(sweep, sweepCommand(e, out));
+  addSub(program, queryCommand(out));
+  addSub(program, mergeCommand(out));
   addSub(program, importCommand(out));
   const args = argv.slice(2);
   if (args.length === 0) {
