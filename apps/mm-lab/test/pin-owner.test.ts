@@ -152,14 +152,14 @@ describe("pin-owner experiment", () => {
   });
 
   it("prints the same JSON for the same seed, with config and seed, and a table within 100 columns", async () => {
-    const args = ["run", "pin-owner", "--memory-mb", "64", "--ops-per-sec", "5000", "--release-at-ms", "300", "--read-at-ms", "800", "--json"];
+    const args = ["run", "pin-owner", "--memory-mb", "64", "--ops-per-sec", "5000", "--release-at-ms", "600", "--read-at-ms", "800", "--json"];
     const a = await cli(...args);
     expect(await cli(...args)).toBe(a);
     const rows = a.trim().split("\n").map((l) => JSON.parse(l) as { id: string; seed: number; config: { memoryMb: number } });
     expect(rows.map((r) => r.id)).toEqual(policies().map((p) => p.id));
     expect(rows[0].seed).toBe(1);
     expect(rows[0].config.memoryMb).toBe(64);
-    const table = await cli("run", "pin-owner", "--memory-mb", "64", "--ops-per-sec", "5000", "--release-at-ms", "300", "--read-at-ms", "800");
+    const table = await cli("run", "pin-owner", "--memory-mb", "64", "--ops-per-sec", "5000", "--release-at-ms", "600", "--read-at-ms", "800");
     const tableLines = table.split("\n");
     const cut = tableLines.findIndex((l) => l.startsWith("/sys/kernel/tracing/trace"));
     for (const l of tableLines.slice(0, cut)) expect(l.length).toBeLessThanOrEqual(100);
