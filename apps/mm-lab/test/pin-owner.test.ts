@@ -7,7 +7,8 @@
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../src/cli.js";
-import { pinOwnerConfig } from "../src/experiments/pin-owner.js";
+import { withoutRunRecord } from "./cli-helper.js";
+import { formatPinOwnerMap, mapRun, pinOwnerConfig, pinOwnerExperiment, runPinOwnerMap } from "../src/experiments/pin-owner.js";
 import { allocContigMigrateRange, COMPACT_CLUSTER_MAX, CONTIG_TRIES, type ContigOps, MIGRATE_PASSES } from "../src/experiments/pin-owner/contig.js";
 import { grid, meanCi, wilson } from "../src/experiments/pin-owner/local-sweep.js";
 import { DEFAULT_CONFIG, type PinOwnerConfig, policies, runPass } from "../src/experiments/pin-owner/run.js";
@@ -29,7 +30,7 @@ async function cli(...args: string[]): Promise<string> {
   await runCli(new Command().exitOverride(), ["node", "mm-lab", ...args], (s) => {
     out += s;
   });
-  return out;
+  return withoutRunRecord(out);
 }
 
 describe("__alloc_contig_migrate_range (contig.ts)", () => {
@@ -170,6 +171,34 @@ describe("pin-owner experiment", () => {
     expect(() => pinOwnerConfig({ memoryMb: "-1" })).toThrow(/memory-mb/);
     expect(() => pinOwnerConfig({ readAtMs: "abc" })).toThrow(/read-at-ms/);
     expect(() => pinOwnerConfig({ nrCpus: "1.5" })).toThrow(/nr-cpus/);
+  });
+});
+
+describe("pin-owner map", () => {
+  it("a batched map cell equals runOne of that cell (the sweep API's per-run function)", () => {
+    const params = {
+      memoryMb: 64,
+      opsPerSec: 20_000,
+      nrCpus: 8,
+      bufferKb: 1408,
+      nrPins: 4,
+      releaseAtMs: 2000,
+      readAtMs: 3000,
+      hotReadsPerSec: 20,
+      refilterDelayMs: 1000,
+      map: false,
+    };
+    const config = { ...DEFAULT_CONFIG, ...params };
+    const cells = mapRun(config, 2, ["ref-cma"]);
+    const cell = cells.find((r) => r.nrCpus === 8 && r.bufferKb === 1408 && r.readAtMs === 3000);
+    const one = pinOwnerExperiment.runOne(params, 2, "ref-cma").metrics;
+    expect(cell).toBeDefined();
+    expect(one.completeWindowMs).toBe(cell?.completeWindowMs);
+    expect(one.lostEvents).toBe(cell?.lostEvents);
+    expect(one.culpritHeld).toBe(cell?.culpritHeld);
+    expect(one.bytesPerSec).toBe(cell?.bytesPerSec);
+    const text = formatPinOwnerMap(config, runPinOwnerMap(config, [1, 2], ["rfc-v2"]));
+    for (const l of text.split("\n")) expect(l.length).toBeLessThanOrEqual(100);
   });
 });
 

@@ -15,6 +15,7 @@ import {
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../src/cli.js";
+import { withoutRunRecord } from "./cli-helper.js";
 import type { RunIO } from "../src/experiment.js";
 import { abConfigFromArgs, runReportingAb } from "../src/experiments/reporting-ab.js";
 import { SERIES_COLUMNS } from "../src/experiments/reporting/scenario.js";
@@ -24,7 +25,7 @@ async function cli(...args: string[]): Promise<string> {
   await runCli(new Command().exitOverride(), ["node", "mm-lab", ...args], (s) => {
     out += s;
   });
-  return out;
+  return withoutRunRecord(out);
 }
 
 interface Row {

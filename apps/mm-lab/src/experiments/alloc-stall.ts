@@ -6,11 +6,13 @@
  * much log it took.
  */
 import { MmError } from "@mm/api";
-import type { Experiment, ExperimentArgs, RunIO } from "../experiment.js";
+import { type AnyExperiment, defineExperiment, type RunIO, type RunRequest } from "../experiment.js";
+import { type ConfigOf, defineParams, type RawArgs } from "../params.js";
+import { resolveRequest } from "../request.js";
 import { formatJson, formatReport } from "./alloc-stall/format.js";
-import { type PolicySpec, runScenario, type ScenarioResult } from "./alloc-stall/run.js";
+import { type PolicySpec, POLICIES, runScenario, type ScenarioResult } from "./alloc-stall/run.js";
 import { SCENARIOS, SLOW_RECLAIM_DEFAULTS, scenarioByName, slowReclaimWith } from "./alloc-stall/scenarios.js";
-import { grid, meanCi, seeds } from "./pin-owner/local-sweep.js";
+import { grid, meanCi } from "./pin-owner/local-sweep.js";
 
 export interface AllocStallConfig {
   readonly scenarios: readonly string[];
@@ -21,23 +23,45 @@ export interface AllocStallConfig {
 
 export const DEFAULT_ALLOC_STALL: AllocStallConfig = { scenarios: Object.keys(SCENARIOS), seed: 1, scale: 1 };
 
+export const ALLOC_STALL_PARAMS = defineParams({
+  scenario: {
+    kind: "list",
+    of: "enum",
+    values: Object.keys(SCENARIOS),
+    default: Object.keys(SCENARIOS),
+    axis: true,
+    doc: "scenarios (a sweep makes each its own cell)",
+    why: "each scenario makes a different kind of stall seed 003 names: slow reclaim, a blocked oom_lock holder, a mass stall",
+  },
+  scale: {
+    kind: "float",
+    min: 0,
+    minExclusive: true,
+    max: 1,
+    default: 1,
+    doc: "shrink task counts and durations (quick runs)",
+    why: "1 = the scenarios at the sizes seed 003 describes",
+  },
+  map: {
+    kind: "bool",
+    default: false,
+    axis: false,
+    doc: "the map over waiters x hold x I/O x kmallocwd timeout (slow-reclaim), over --seeds",
+    why: "off: the single run's table; the map is the evidence",
+  },
+});
+
+type AllocStallParams = ConfigOf<typeof ALLOC_STALL_PARAMS>;
+
 /** CLI arguments -> configuration (validated). */
-export function allocStallConfigFromArgs(args: ExperimentArgs): AllocStallConfig {
-  const str = (k: string): string | undefined => (typeof args[k] === "string" ? args[k] : undefined);
-  const seedText = str("seed");
-  if (seedText !== undefined && !/^\d+$/.test(seedText.trim())) throw new MmError("EINVAL", `--seed expects an integer, got "${seedText}"`);
-  const scaleText = str("scale");
-  const scale = scaleText === undefined ? 1 : Number(scaleText);
-  if (!(scale > 0 && scale <= 1)) throw new MmError("EINVAL", `--scale expects a number in (0, 1], got "${scaleText}"`);
-  const list = str("scenario");
-  const scenarios = list === undefined || list === "all" ? DEFAULT_ALLOC_STALL.scenarios : list.split(",").map((s) => s.trim());
-  for (const s of scenarios) scenarioByName(s); // throws EINVAL for unknown names
-  return { scenarios, seed: seedText === undefined ? 1 : Number(seedText), scale };
+export function allocStallConfigFromArgs(args: RawArgs): AllocStallConfig {
+  const req = resolveRequest(allocStall, args) as RunRequest<AllocStallParams>;
+  return { scenarios: req.config.scenario as string[], seed: req.seeds[0] ?? 1, scale: req.config.scale };
 }
 
-export function runAllocStall(c: AllocStallConfig, onDone?: () => void): ScenarioResult[] {
+export function runAllocStall(c: AllocStallConfig, onDone?: () => void, policies: readonly PolicySpec[] = POLICIES): ScenarioResult[] {
   return c.scenarios.map((name) => {
-    const r = runScenario(scenarioByName(name, c.scale), c.seed);
+    const r = runScenario(scenarioByName(name, c.scale), c.seed, policies);
     onDone?.();
     return r;
   });
@@ -77,8 +101,7 @@ export function stallMapRun(point: { waiters: number; holdMs: number; ioMs: numb
   return runScenario(slowReclaimWith({ ...SLOW_RECLAIM_DEFAULTS, ...point, durationS: STALL_MAP_DURATION_S }), seed, MAP_POLICIES);
 }
 
-export function runStallMap(nSeeds: number, onRun?: () => void): StallMapCell[] {
-  const ss = seeds(nSeeds);
+export function runStallMap(ss: readonly number[], onRun?: () => void): StallMapCell[] {
   return grid(STALL_MAP_AXES).map((pt) => {
     const point = { waiters: pt.waiters as number, holdMs: pt.holdMs as number, ioMs: pt.ioMs as number };
     const runs = ss.map((s) => {
@@ -122,32 +145,67 @@ export function formatStallMap(cells: readonly StallMapCell[]): string {
   return `${lines.join("\n")}\n`;
 }
 
-export const allocStall: Experiment = {
+const specOf = (name: string): PolicySpec => {
+  const p = POLICIES.find((x) => x.name === name);
+  if (p === undefined) throw new MmError("EINVAL", `unknown alloc-stall policy "${name}"`);
+  return p;
+};
+
+const nanToNull = (x: number): number | null => (Number.isNaN(x) ? null : x);
+
+export const allocStall: AnyExperiment = defineExperiment({
   name: "alloc-stall",
   summary: "allocation stalls: warn_alloc's stall line vs the kmallocwd watchdog (seed 003)",
-  options: [
-    { flags: "--scenario <names>", description: `comma-separated: ${Object.keys(SCENARIOS).join(", ")} (or all)`, defaultValue: "all" },
-    { flags: "--seed <n>", description: "simulation seed", defaultValue: "1" },
-    { flags: "--scale <x>", description: "shrink task counts and durations, 0 < x <= 1 (quick runs)", defaultValue: "1" },
-    { flags: "--map", description: "the map over waiters x hold x I/O x kmallocwd timeout (slow-reclaim)" },
-    { flags: "--seeds <n>", description: "seeds of the map", defaultValue: String(STALL_MAP_SEEDS) },
-  ],
-  run(args: ExperimentArgs, io: RunIO): void {
-    const c = allocStallConfigFromArgs(args);
-    if (args.map === true) {
-      const text = typeof args.seeds === "string" ? args.seeds : String(STALL_MAP_SEEDS);
-      if (!/^[1-9]\d*$/.test(text)) throw new MmError("EINVAL", `--seeds expects a positive integer, got "${text}"`);
-      const n = Number(text);
-      const bar = io.progress(n * grid(STALL_MAP_AXES).length, "alloc-stall map");
-      const cells = runStallMap(n, () => bar.tick());
+  params: ALLOC_STALL_PARAMS,
+  policies: {
+    values: POLICIES.map((p) => p.name),
+    default: POLICIES.map((p) => p.name),
+    doc: "stall reporters watching the same run",
+    why: "warn_alloc by version, kmallocwd at its posted default (60 s) and at warn_alloc's threshold (10 s), and bounded",
+  },
+  seeds: { first: DEFAULT_ALLOC_STALL.seed, count: STALL_MAP_SEEDS, why: "3 seeds for the map (8 points x 3 runs of ~1 s); the single table uses the first" },
+  metrics: {
+    stalls: { kind: "number", doc: "stalls in the ground truth" },
+    stuck: { kind: "number", doc: "stalls stuck (not looping) at the threshold" },
+    named: { kind: "number", doc: "stalls a line named while in flight" },
+    namedWhileBlocked: { kind: "number", doc: "stuck stalls first named while still blocked" },
+    missedAny: { kind: "bool", doc: "some stall was never named or counted" },
+    latencyMedianS: { kind: "number", unit: "s", doc: "median detection latency (null: none named)" },
+    lines: { kind: "number", doc: "log lines printed" },
+    bytes: { kind: "number", unit: "B", doc: "log bytes printed" },
+    maxBurstBytes: { kind: "number", unit: "B", doc: "largest single report" },
+  },
+  runOne(c: AllocStallParams, seed: number, policy: string | undefined) {
+    if (c.scenario.length !== 1) throw new MmError("EINVAL", `alloc-stall runs one scenario per run, got ${c.scenario.join(",")}`);
+    const r = runScenario(scenarioByName(String(c.scenario[0]), c.scale), seed, [specOf(policy ?? POLICIES[0].name)]);
+    const p = r.policies[0];
+    return {
+      metrics: {
+        stalls: r.stalls,
+        stuck: p.stuck,
+        named: p.named,
+        namedWhileBlocked: p.namedWhileBlocked,
+        missedAny: p.seen < r.stalls,
+        latencyMedianS: nanToNull(p.latencyMedianS),
+        lines: p.lines,
+        bytes: p.bytes,
+        maxBurstBytes: p.maxBurstBytes,
+      },
+    };
+  },
+  report(req: RunRequest<AllocStallParams>, io: RunIO): void {
+    if (req.config.map) {
+      const bar = io.progress(req.seeds.length * grid(STALL_MAP_AXES).length, "alloc-stall map");
+      const cells = runStallMap(req.seeds, () => bar.tick());
       bar.stop();
-      if (args.json === true) for (const cell of cells) io.write(`${JSON.stringify({ experiment: "alloc-stall", map: "slow-reclaim", durationS: STALL_MAP_DURATION_S, ...cell })}\n`);
+      if (req.json) for (const cell of cells) io.write(`${JSON.stringify({ experiment: "alloc-stall", map: "slow-reclaim", durationS: STALL_MAP_DURATION_S, ...cell })}\n`);
       else io.write(formatStallMap(cells));
       return;
     }
+    const c: AllocStallConfig = { scenarios: req.config.scenario as string[], seed: req.seeds[0] ?? 1, scale: req.config.scale };
     const bar = io.progress(c.scenarios.length, "alloc-stall");
-    const results = runAllocStall(c, () => bar.tick());
+    const results = runAllocStall(c, () => bar.tick(), req.policies.map(specOf));
     bar.stop();
-    io.write(args.json === true ? formatJson(results) : formatReport(results, c.seed));
+    io.write(req.json ? formatJson(results) : formatReport(results, c.seed));
   },
-};
+});

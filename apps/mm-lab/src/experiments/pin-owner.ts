@@ -6,40 +6,57 @@
  * one read; `--map`: the map over CPUs x buffer size x read time, seeds 1..n, with intervals.
  */
 import { MmError } from "@mm/api";
-import type { Experiment, ExperimentArgs, RunIO } from "../experiment.js";
-import { grid, meanCi, seeds, wilson } from "./pin-owner/local-sweep.js";
+import { type AnyExperiment, defineExperiment, type RunIO, type RunRequest } from "../experiment.js";
+import { type ConfigOf, defineParams, type RawArgs } from "../params.js";
+import { resolveRequest } from "../request.js";
+import { grid, meanCi, wilson } from "./pin-owner/local-sweep.js";
 import { DEFAULT_CONFIG, type PinOwnerConfig, type PolicySpec, policies, type ReadResult, runPass } from "./pin-owner/run.js";
 
-function num(args: ExperimentArgs, key: string, def: number, min = 0): number {
-  const v = args[key];
-  if (v === undefined || typeof v === "boolean") return def;
-  const n = Number(v);
-  const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-  if (!Number.isFinite(n) || n < min || (min > 0 && n <= 0)) throw new MmError("EINVAL", `${flag} must be a number >= ${min}, got ${v}`);
-  return n;
-}
-function int(args: ExperimentArgs, key: string, def: number, min: number): number {
-  const n = num(args, key, def, min);
-  if (!Number.isInteger(n)) throw new MmError("EINVAL", `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} must be an integer, got ${n}`);
-  return n;
+const d = DEFAULT_CONFIG;
+
+export const PIN_OWNER_PARAMS = defineParams({
+  memoryMb: { kind: "size", unit: "MiB", min: 32, max: 65536, default: d.memoryMb, doc: "RAM (the CMA area is 1/8 of it)", why: "a 1 GiB phone-class machine with a CMA area, as in seed 001's Android setting" },
+  opsPerSec: {
+    kind: "float",
+    min: 0,
+    minExclusive: true,
+    max: 1e8,
+    default: d.opsPerSec,
+    doc: "workload operations per simulated second",
+    why: "~150k puts/s, a busy phone (model choice); the read-time axis is what it scales",
+  },
+  nrCpus: { kind: "int", min: 1, max: 256, default: d.nrCpus, doc: "CPUs, one ftrace ring each", why: "a phone SoC: 4 little + 4 big cores" },
+  bufferKb: { kind: "int", unit: "KiB", min: 4, max: 1 << 22, default: d.bufferKb, doc: "buffer_size_kb per CPU", why: "TRACE_BUF_SIZE_DEFAULT: 1408 KB per CPU" },
+  nrPins: { kind: "int", min: 1, max: 32, default: d.nrPins, doc: "pages of the driver's buffer", why: "several armed pages per failure (model choice), within one COMPACT_CLUSTER_MAX batch" },
+  releaseAtMs: { kind: "duration", unit: "ms", min: 1, max: 3_600_000, default: d.releaseAtMs, doc: "when the driver drops its references", why: "1.5 s after the first failure at 500 ms: the holder lets go after the failure, as in seed 001" },
+  readAtMs: { kind: "duration", unit: "ms", min: 1, max: 3_600_000, default: d.readAtMs, doc: "when the user reads the buffers", why: "4 s after the driver's put (model choice; the map varies it)" },
+  hotReadsPerSec: { kind: "float", min: 0, max: 1e5, default: d.hotReadsPerSec, doc: "reads of the driver's pages by another task, per second", why: "a composer at 20 Hz holding each reference ~30 ms (model choice)" },
+  refilterDelayMs: { kind: "duration", unit: "ms", min: 0, max: 600_000, default: d.refilterDelayMs, doc: "failure to re-filter delay of the re-filter policy", why: "a script on the failure instance's trace_pipe reacts within a second (model choice)" },
+  map: { kind: "bool", default: false, axis: false, doc: "the map over CPUs x buffer x read time, over --seeds", why: "off: the single run's table; the map is the evidence" },
+});
+
+type PinOwnerParams = ConfigOf<typeof PIN_OWNER_PARAMS>;
+
+function configOf(c: PinOwnerParams, seed: number): PinOwnerConfig {
+  return {
+    ...d,
+    seed,
+    memoryMb: c.memoryMb,
+    opsPerSec: c.opsPerSec,
+    nrCpus: c.nrCpus,
+    bufferKb: c.bufferKb,
+    nrPins: c.nrPins,
+    releaseAtMs: c.releaseAtMs,
+    readAtMs: c.readAtMs,
+    hotReadsPerSec: c.hotReadsPerSec,
+    refilterDelayMs: c.refilterDelayMs,
+  };
 }
 
 /** The experiment's configuration from CLI arguments (defaults: DEFAULT_CONFIG). */
-export function pinOwnerConfig(args: ExperimentArgs): PinOwnerConfig {
-  const d = DEFAULT_CONFIG;
-  return {
-    ...d,
-    seed: int(args, "seed", d.seed, 0),
-    memoryMb: int(args, "memoryMb", d.memoryMb, 16),
-    opsPerSec: num(args, "opsPerSec", d.opsPerSec, 1),
-    nrCpus: int(args, "nrCpus", d.nrCpus, 1),
-    bufferKb: int(args, "bufferKb", d.bufferKb, 1),
-    nrPins: int(args, "nrPins", d.nrPins, 1),
-    releaseAtMs: num(args, "releaseAtMs", d.releaseAtMs, 1),
-    readAtMs: num(args, "readAtMs", d.readAtMs, 1),
-    hotReadsPerSec: num(args, "hotReadsPerSec", d.hotReadsPerSec, 0),
-    timing: args.timing === true,
-  };
+export function pinOwnerConfig(args: RawArgs): PinOwnerConfig {
+  const req = resolveRequest(pinOwnerExperiment, args) as RunRequest<PinOwnerParams>;
+  return configOf(req.config, req.seeds[0] ?? d.seed);
 }
 
 const pad = (s: string, n: number): string => (s.length >= n ? s.slice(0, n) : s + " ".repeat(n - s.length));
@@ -106,9 +123,9 @@ export interface MapCell {
 }
 
 /** The specs of one map pass: the page_ref variants at every CPU count and size, the flagged ones once. */
-function mapSpecs(): PolicySpec[] {
+function mapSpecs(ids: readonly string[]): PolicySpec[] {
   const out: PolicySpec[] = [];
-  for (const p of policies()) {
+  for (const p of policies().filter((x) => ids.includes(x.id))) {
     if (p.tracer === "flagged") {
       out.push(p);
       continue;
@@ -120,16 +137,19 @@ function mapSpecs(): PolicySpec[] {
   return out;
 }
 
-/** The per-run function of the map: one seed, every spec, every read time. */
-export function mapRun(config: PinOwnerConfig, seed: number): ReadResult[] {
-  return runPass({ ...config, seed }, mapSpecs(), MAP_AXES.readAtMs).reads.flat();
+/**
+ * One seed of the map: every cell that shares the seed's workload in one pass (each setup its own
+ * tracer, read at every read time). Equal to `runOne` of each cell (tracers do not change the
+ * machine; reading does not consume): a test checks it. Batched so the default map fits 60 s.
+ */
+export function mapRun(config: PinOwnerConfig, seed: number, ids: readonly string[] = policies().map((p) => p.id)): ReadResult[] {
+  return runPass({ ...config, seed }, mapSpecs(ids), MAP_AXES.readAtMs).reads.flat();
 }
 
-/** Run the map: seeds 1..n of `mapRun`, summarised per cell. */
-export function runPinOwnerMap(config: PinOwnerConfig, nSeeds: number, onSeed?: () => void): MapCell[] {
-  const ss = seeds(nSeeds);
+/** Run the map over `ss`, summarised per cell. */
+export function runPinOwnerMap(config: PinOwnerConfig, ss: readonly number[], ids?: readonly string[], onSeed?: () => void): MapCell[] {
   const bySeed = ss.map((s) => {
-    const r = mapRun(config, s);
+    const r = mapRun(config, s, ids);
     onSeed?.();
     return r;
   });
@@ -158,9 +178,10 @@ export function runPinOwnerMap(config: PinOwnerConfig, nSeeds: number, onSeed?: 
 }
 
 export function formatPinOwnerMap(config: PinOwnerConfig, cells: readonly MapCell[]): string {
-  let out = `pin-owner map: seeds 1..${cells[0]?.seeds.length ?? 0}, ${config.memoryMb} MiB, driver put at ${config.releaseAtMs} ms; `;
-  out += "named = seeds where the join finds the driver's put\n";
-  out += "(95 % Wilson interval); window = complete history at the read, mean [95 % t interval].\n\n";
+  const ss = cells[0]?.seeds ?? [];
+  let out = `pin-owner map: seeds ${ss.join(",")}, ${config.memoryMb} MiB, driver put at ${config.releaseAtMs} ms\n`;
+  out += "named: seeds where the join finds the driver's put [95 % Wilson interval];\n";
+  out += "window: complete history at the read, s, mean [95 % t interval].\n\n";
   out += `${pad("policy", 29)}${lpad("CPUs", 5)}${lpad("KB/CPU", 7)}${lpad("read", 6)}  ${pad("named [interval]", 20)}${pad("window s [interval]", 22)}${lpad("MiB/s", 7)}\n`;
   for (const c of cells) {
     const flagged = c.id === "rfc-v2" || c.id === "unref-gets" || c.id === "pinner";
@@ -173,44 +194,73 @@ export function formatPinOwnerMap(config: PinOwnerConfig, cells: readonly MapCel
   return out;
 }
 
-export const pinOwnerExperiment: Experiment = {
+const POLICY_IDS = policies().map((p) => p.id);
+
+export const pinOwnerExperiment: AnyExperiment = defineExperiment({
   name: "pin-owner",
   summary: "who holds pages CMA could not migrate: flagged-page tracing vs page_ref tracing (seed 001)",
-  options: [
-    { flags: "--seed <n>", description: "PRNG seed", defaultValue: String(DEFAULT_CONFIG.seed) },
-    { flags: "--memory-mb <n>", description: "RAM in MiB (the CMA area is 1/8 of it)", defaultValue: String(DEFAULT_CONFIG.memoryMb) },
-    { flags: "--ops-per-sec <n>", description: "workload operations per simulated second", defaultValue: String(DEFAULT_CONFIG.opsPerSec) },
-    { flags: "--nr-cpus <n>", description: "CPUs (one ftrace ring each)", defaultValue: String(DEFAULT_CONFIG.nrCpus) },
-    { flags: "--buffer-kb <n>", description: "buffer_size_kb per CPU", defaultValue: String(DEFAULT_CONFIG.bufferKb) },
-    { flags: "--nr-pins <n>", description: "pages of the driver's buffer", defaultValue: String(DEFAULT_CONFIG.nrPins) },
-    { flags: "--release-at-ms <n>", description: "when the driver drops its references", defaultValue: String(DEFAULT_CONFIG.releaseAtMs) },
-    { flags: "--read-at-ms <n>", description: "when the user reads the buffers", defaultValue: String(DEFAULT_CONFIG.readAtMs) },
-    { flags: "--hot-reads-per-sec <n>", description: "reads of the driver's pages by another task", defaultValue: String(DEFAULT_CONFIG.hotReadsPerSec) },
-    { flags: "--map", description: "the map over CPUs x buffer x read time, seeds 1..--seeds" },
-    { flags: "--seeds <n>", description: "seeds of the map", defaultValue: String(MAP_SEEDS) },
-  ],
-  run(args: ExperimentArgs, io: RunIO): void {
-    const config = pinOwnerConfig(args);
-    const json = args.json === true;
-    if (args.map === true) {
-      const n = int(args, "seeds", MAP_SEEDS, 1);
-      const progress = io.progress(n, "pin-owner map");
-      const cells = runPinOwnerMap(config, n, () => progress.tick());
+  params: PIN_OWNER_PARAMS,
+  policies: {
+    values: POLICY_IDS,
+    default: POLICY_IDS,
+    doc: "tracers and where their events go",
+    why: "RFC v2 as posted, the review's trace-unref with gets, page_pinner, and page_ref tracing as a developer runs it",
+  },
+  seeds: { first: 1, count: MAP_SEEDS, why: "10 seeds for the map (~3 s each); the single table uses the first" },
+  metrics: {
+    culpritNamed: { kind: "bool", doc: "the join finds the driver's put (held or ambiguous) for some driver page" },
+    culpritHeld: { kind: "number", doc: "driver pages whose driver put is labelled held" },
+    culpritAmbiguous: { kind: "number", doc: "driver pages whose driver put is labelled ambiguous" },
+    failuresFound: { kind: "number", doc: "driver pages whose failure event is readable" },
+    candidates: { kind: "number", doc: "puts of the driver's pages offered as holders" },
+    completeWindowMs: { kind: "number", unit: "ms", doc: "history the user can trust as complete at the read" },
+    oldestAgeMs: { kind: "number", unit: "ms", doc: "age of the oldest resident event at the read" },
+    lostEvents: { kind: "number", doc: "events lost to overwrite" },
+    bytesPerSec: { kind: "number", unit: "B/s", doc: "buffer bytes per simulated second" },
+    fileBytes: { kind: "number", unit: "B", doc: "bytes trace-cmd record wrote" },
+  },
+  runOne(c: PinOwnerParams, seed: number, policy: string | undefined) {
+    const spec = policies().find((p) => p.id === policy);
+    if (spec === undefined) throw new MmError("EINVAL", `unknown pin-owner policy "${policy}"`);
+    const r = runPass(configOf(c, seed), [spec]).reads[0][0];
+    return {
+      metrics: {
+        culpritNamed: r.culpritHeld + r.culpritAmbiguous > 0,
+        culpritHeld: r.culpritHeld,
+        culpritAmbiguous: r.culpritAmbiguous,
+        failuresFound: r.failuresFound,
+        candidates: r.candidates,
+        completeWindowMs: r.completeWindowMs,
+        oldestAgeMs: r.oldestAgeMs,
+        lostEvents: r.lostEvents,
+        bytesPerSec: r.bytesPerSec,
+        fileBytes: r.fileBytes,
+      },
+    };
+  },
+  report(req: RunRequest<PinOwnerParams>, io: RunIO): void {
+    const config = configOf(req.config, req.seeds[0] ?? 1);
+    if (req.config.map) {
+      const progress = io.progress(req.seeds.length, "pin-owner map");
+      const cells = runPinOwnerMap(config, req.seeds, req.policies, () => progress.tick());
       progress.stop();
-      if (json) for (const c of cells) io.write(`${JSON.stringify({ experiment: "pin-owner", config, ...c })}\n`);
+      if (req.json) for (const c of cells) io.write(`${JSON.stringify({ experiment: "pin-owner", config, ...c })}\n`);
       else io.write(formatPinOwnerMap(config, cells));
       return;
     }
-    const pass = runPass(config, policies());
+    const pass = runPass(config, policies().filter((p) => req.policies.includes(p.id)));
     const rows = pass.reads[0];
-    if (json) for (const r of rows) io.write(`${JSON.stringify({ experiment: "pin-owner", config, seed: config.seed, ...r })}\n`);
-    else {
-      let out = formatPinOwnerTable(config, rows);
-      const trace = pass.bufferText.get("unref-gets") ?? "";
-      const lines = trace.split("\n");
-      out += `\n/sys/kernel/tracing/trace of trace-unref + gets at the read (first 40 lines of ${lines.length}):\n`;
-      out += lines.slice(0, 40).join("\n") + "\n";
-      io.write(out);
+    if (req.json) {
+      for (const r of rows) io.write(`${JSON.stringify({ experiment: "pin-owner", config, seed: config.seed, ...r })}\n`);
+      return;
     }
+    let out = formatPinOwnerTable(config, rows);
+    const trace = pass.bufferText.get("unref-gets") ?? pass.bufferText.get("rfc-v2") ?? "";
+    if (trace !== "") {
+      const lines = trace.split("\n");
+      out += `\n/sys/kernel/tracing/trace of a flagged-page row at the read (first 40 lines of ${lines.length}):\n`;
+      out += lines.slice(0, 40).join("\n") + "\n";
+    }
+    io.write(out);
   },
-};
+});
