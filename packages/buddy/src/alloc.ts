@@ -42,9 +42,16 @@ export function allocFlagsCma(s: NodeState, mt: number, f: number): number {
   return s.config.cma && mt === MIGRATE_MOVABLE ? f | ALLOC_CMA : f;
 }
 
-/** alloc_flags_nofragment(): on a node with DMA32, Normal allocations avoid fragmenting. */
+/**
+ * alloc_flags_nofragment(ac->preferred_zoneref->zone) with CONFIG_ZONE_DMA32 (the x86-64 layout):
+ * ALLOC_NOFRAGMENT when the preferred zone, the first managed zone of the zonelist at or below
+ * highest_zoneidx, is ZONE_NORMAL.
+ */
 export function allocFlagsNofragment(s: NodeState, highest: number): number {
-  return highest >= ZONE_NORMAL && s.zones[ZONE_NORMAL].managed > 0 && s.zoneLayout === "x86-64" ? ALLOC_NOFRAGMENT : 0;
+  if (s.zoneLayout !== "x86-64") return 0;
+  const zl = s.zonelist;
+  for (let i = 0; i < zl.length; i++) if (zl[i].idx <= highest) return zl[i].idx === ZONE_NORMAL ? ALLOC_NOFRAGMENT : 0;
+  return 0;
 }
 
 /** prep_new_page -> post_alloc_hook (refcount 1, set_page_owner) + prep_compound_page. */

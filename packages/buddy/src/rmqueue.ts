@@ -123,9 +123,10 @@ function stealSuitableFallback(s: NodeState, z: Zone, pfn: number, allocFlags: n
 }
 
 /** __rmqueue_fallback() (6.1): largest block of a fallback type, or the smallest if it can't steal. */
-function rmqueueFallback(s: NodeState, z: Zone, order: number, startMt: number, allocFlags: number): boolean {
+export function rmqueueFallback(s: NodeState, z: Zone, order: number, startMt: number, allocFlags: number): boolean {
   const zi = z.idx;
-  const minOrder = allocFlags & ALLOC_NOFRAGMENT ? s.pageblockOrder : order;
+  // 6.1: pageblock_order is the floor only for requests below it.
+  const minOrder = order < s.pageblockOrder && allocFlags & ALLOC_NOFRAGMENT ? s.pageblockOrder : order;
   let cur = s.maxOrder;
   let fmt: number;
   for (; cur >= minOrder; cur--) {

@@ -103,13 +103,13 @@ function slowpathInner(s: NodeState, order: number, gfp: Gfp, highest: number, m
           // __alloc_pages_may_oom: one more try at the high watermark, then the OOM step.
           pfn = getPageFromFreelist(s, order, gfp & ~__GFP_DIRECT_RECLAIM, ALLOC_WMARK_HIGH, highest, mt);
           if (pfn >= 0) return pfn;
+          // out_of_memory() (6.1) returns true without killing for a !__GFP_FS request ("the OOM
+          // killer does not compensate for IO-less reclaim"), so such an allocation retries.
           const oom =
             !costly &&
             (gfp & (__GFP_RETRY_MAYFAIL | __GFP_THISNODE)) === 0 &&
             highest >= ZONE_NORMAL &&
-            (gfp & __GFP_FS) !== 0 &&
-            s.reclaim.outOfMemory !== undefined &&
-            s.reclaim.outOfMemory(order, gfp);
+            ((gfp & __GFP_FS) === 0 || (s.reclaim.outOfMemory !== undefined && s.reclaim.outOfMemory(order, gfp)));
           if (oom && ++retries <= s.maxSlowpathRetries) {
             noProgressLoops = 0;
             continue;
