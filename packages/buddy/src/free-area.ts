@@ -4,7 +4,7 @@
  * Kernel counterpart: mm/page_alloc.c (add_to_free_list, del_page_from_free_list,
  * move_to_free_list, __mod_zone_freepage_state, set_pageblock_migratetype, move_freepages).
  */
-import { MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_TYPES } from "@mm/api";
+import { MIGRATE_CMA, MIGRATE_TYPES } from "@mm/api";
 import { type NodeState, type Zone } from "./internal/node.js";
 import { PB_BUDDY, PB_MOVABLE } from "./page-state.js";
 
@@ -41,6 +41,8 @@ export function delFromFreeList(s: NodeState, pfn: number, zi: number, order: nu
   prev[nx] = pv;
   s.flags[pfn] = 0;
   s.nrFreeArr[zi * s.nrOrders + order]--;
+  // A block covering its pageblock is gone: no stale unmerged pair is left there.
+  if (order >= s.pageblockOrder) s.pageblockWasHighatomic[pfn >>> s.pageblockOrder] = 0;
 }
 
 /** move_to_free_list: list_move_tail onto free_list[mt] (PageReported survives). */
@@ -65,11 +67,20 @@ export function modFreepageState(z: Zone, nr: number, mt: number): void {
   if (mt === MIGRATE_CMA) z.freeCmaPages += nr;
 }
 
-/** set_pageblock_migratetype, remembering HighAtomic history for the invariant checker. */
+/** set_pageblock_migratetype. */
 export function setPageblockMt(s: NodeState, pfn: number, mt: number): void {
+  s.pageblockMt[pfn >>> s.pageblockOrder] = mt;
+}
+
+/**
+ * set_pageblock_migratetype on a pageblock whose free blocks stay where they are: a free block
+ * covering it may now sit next to a free buddy it would merge with (the kernel leaves it so too).
+ * The invariant checker excuses that pair until the block leaves the free lists.
+ */
+export function relabelWithoutMerge(s: NodeState, pfn: number, mt: number): void {
   const i = pfn >>> s.pageblockOrder;
   s.pageblockMt[i] = mt;
-  if (mt === MIGRATE_HIGHATOMIC) s.pageblockWasHighatomic[i] = 1;
+  s.pageblockWasHighatomic[i] = 1;
 }
 
 /** move_freepages(): the free blocks of [start, end] to free_list[mt]; PageLRU-like pages counted in movableScratch. */

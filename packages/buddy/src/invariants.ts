@@ -2,7 +2,7 @@
  * The buddy allocator's invariants, checked from scratch over every list and every page.
  * Kernel counterpart: what CONFIG_DEBUG_VM's VM_BUG_ONs and check_free_page() assume.
  */
-import { MAX_NR_ZONES, MIGRATE_CMA, MIGRATE_ISOLATE, MIGRATE_PCPTYPES, MIGRATE_TYPES, MmError } from "@mm/api";
+import { MAX_NR_ZONES, MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, MIGRATE_PCPTYPES, MIGRATE_TYPES, MmError } from "@mm/api";
 import { listHead, type NodeState, zoneIdxOf } from "./internal/node.js";
 import { PB_ALLOC, PB_BUDDY, PB_HEAD, PB_ISOLATED, PB_MOVABLE, PB_REPORTED, PB_RESERVED, PB_TAIL } from "./page-state.js";
 
@@ -133,6 +133,26 @@ export function checkInvariants(m: NodeState): PageCensus[] {
     if (zone.managed !== zone.present - c.reserved) fail(`zone ${zone.name}: managed ${zone.managed} != present - reserved`);
   }
   for (let i = 0; i < pageblockMt.length; i++) if (pageblockMt[i] >= MIGRATE_TYPES) fail(`pageblock ${i} has mt ${pageblockMt[i]}`);
+
+  // 4. The HighAtomic reserve, the watermarks and lowmem_reserve of every zone.
+  const pbn = m.pageblockNrPages;
+  for (const zone of m.zones) {
+    let highatomic = 0;
+    for (let p = zone.startPfn & ~(pbn - 1); p < zone.endPfn; p += pbn) if (pageblockMt[p >>> pageblockOrder] === MIGRATE_HIGHATOMIC) highatomic++;
+    // reserve adds and unreserve subtracts whole pageblocks; isolating a HighAtomic pageblock
+    // relabels it without touching the counter (6.1 set_migratetype_isolate), so >= not ==.
+    if (zone.nrReservedHighatomic % pbn !== 0 || zone.nrReservedHighatomic < highatomic * pbn)
+      fail(`zone ${zone.name}: nr_reserved_highatomic ${zone.nrReservedHighatomic} for ${highatomic} HighAtomic pageblocks`);
+    if (!(zone.wmarkMin <= zone.wmarkLow && zone.wmarkLow <= zone.wmarkHigh && zone.wmarkHigh <= zone.wmarkPromo && zone.wmarkMin >= 0))
+      fail(`zone ${zone.name}: watermarks min ${zone.wmarkMin} low ${zone.wmarkLow} high ${zone.wmarkHigh} promo ${zone.wmarkPromo} out of order`);
+    if (zone.watermarkBoost < 0) fail(`zone ${zone.name}: negative watermark_boost`);
+    // setup_per_zone_lowmem_reserve: 0 up to the zone itself, then cumulative sums over higher zones.
+    const lr = zone.lowmemReserve;
+    for (let j = 0; j < MAX_NR_ZONES; j++) {
+      if (j <= zone.idx && lr[j] !== 0) fail(`zone ${zone.name}: lowmem_reserve[${j}] = ${lr[j]}, must be 0`);
+      if (j > zone.idx + 1 && lr[j] < lr[j - 1]) fail(`zone ${zone.name}: lowmem_reserve decreases at ${j}`);
+    }
+  }
   return census;
 }
 
@@ -146,7 +166,7 @@ function checkBuddy(m: NodeState, p: number, o: number): void {
     const a = m.pageblockMt[p >>> pbo];
     const c = m.pageblockMt[b >>> pbo];
     if (a !== c && (a >= MIGRATE_PCPTYPES || c >= MIGRATE_PCPTYPES)) return;
-    // unreserve_highatomic_pageblock relabels without merging, in the kernel too.
+    // A pageblock relabelled without merging (relabelWithoutMerge), in the kernel too.
     if (m.pageblockWasHighatomic[p >>> pbo] !== 0 || m.pageblockWasHighatomic[b >>> pbo] !== 0) return;
   }
   fail(`free blocks ${Math.min(p, b)} and ${Math.max(p, b)} of order ${o} were not merged`, { pfn: p, buddy: b, order: o });

@@ -7,7 +7,7 @@
 import { __GFP_MOVABLE, MIGRATE_CMA, MIGRATE_ISOLATE, MR_CONTIG_RANGE } from "@mm/api";
 import { prepNewPage } from "./alloc.js";
 import { EBUSY } from "./api.js";
-import { modFreepageState, moveFreepagesBlock, setPageblockMt } from "./free-area.js";
+import { modFreepageState, moveFreepagesBlock, relabelWithoutMerge, setPageblockMt } from "./free-area.js";
 import { FPI_SKIP_REPORT_NOTIFY, FPI_TO_TAIL, freeOnePage, freePagesRef } from "./free.js";
 import { type NodeState, zoneIdxOf } from "./internal/node.js";
 import { isolateFreePage } from "./isolate-free-page.js";
@@ -72,7 +72,8 @@ function unsetMigratetypeIsolate(s: NodeState, pb: number, mt: number): void {
     const nr = moveFreepagesBlock(s, z, pb, mt);
     modFreepageState(z, nr, mt);
   }
-  setPageblockMt(s, pb, mt);
+  if (isolatedOrder >= 0) setPageblockMt(s, pb, mt);
+  else relabelWithoutMerge(s, pb, mt); // the watermark refused the isolate-and-putback trick
   if (isolatedOrder >= 0) {
     s.flags[pb] = 0;
     freeOnePage(s, pb, isolatedOrder, mt, FPI_SKIP_REPORT_NOTIFY | FPI_TO_TAIL);

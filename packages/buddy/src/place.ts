@@ -5,7 +5,7 @@
  */
 import { type Gfp, MIGRATE_CMA, MIGRATE_HIGHATOMIC } from "@mm/api";
 import { prepNewPage } from "./alloc.js";
-import { addToFreeList, delFromFreeList, modFreepageState, moveFreepagesBlock, setPageblockMt } from "./free-area.js";
+import { addToFreeList, delFromFreeList, modFreepageState, moveFreepagesBlock, relabelWithoutMerge } from "./free-area.js";
 import { type NodeState, zoneIdxOf } from "./internal/node.js";
 import { PB_BUDDY } from "./page-state.js";
 
@@ -54,6 +54,6 @@ export function setPageblockMigratetype(s: NodeState, pfn: number, mt: number): 
     }
     z.freeCmaPages += mt === MIGRATE_CMA ? free : -free;
   }
-  setPageblockMt(s, pfn, mt);
+  relabelWithoutMerge(s, pfn, mt);
   moveFreepagesBlock(s, z, pfn, mt);
 }

@@ -22,7 +22,7 @@ import {
   MIGRATE_UNMOVABLE,
 } from "@mm/api";
 import { ALLOC_KSWAPD } from "./api.js";
-import { addToFreeList, delFromFreeList, modFreepageState, moveFreepagesBlock, moveToFreeList, setPageblockMt } from "./free-area.js";
+import { addToFreeList, delFromFreeList, modFreepageState, moveFreepagesBlock, moveToFreeList, relabelWithoutMerge, setPageblockMt } from "./free-area.js";
 import { listHead, type NodeState, type Zone } from "./internal/node.js";
 import { wakeupKswapd } from "./kswapd.js";
 
@@ -228,7 +228,7 @@ export function unreserveHighatomicPageblock(s: NodeState, highest: number, mt: 
       if (pfn === h) continue;
       if (s.pageblockMt[pfn >>> s.pageblockOrder] === MIGRATE_HIGHATOMIC)
         z.nrReservedHighatomic -= Math.min(s.pageblockNrPages, z.nrReservedHighatomic);
-      setPageblockMt(s, pfn, mt);
+      relabelWithoutMerge(s, pfn, mt);
       if (moveFreepagesBlock(s, z, pfn, mt) !== 0) return true;
     }
   }

@@ -104,7 +104,11 @@ export class NodeState {
   readonly prev: Int32Array;
   /** Migratetype per pageblock. */
   readonly pageblockMt: Uint8Array;
-  /** Pageblocks that were ever MIGRATE_HIGHATOMIC (unreserving them may leave unmerged buddies, as in the kernel). */
+  /**
+   * Pageblocks relabelled while a free block covered them, without merging it (unreserve_highatomic_pageblock,
+   * a refused isolate-and-putback, setPageblockMigratetype): that block may have an unmerged free
+   * buddy, as in the kernel. Cleared when the block leaves the free lists. (Name kept for the API.)
+   */
   readonly pageblockWasHighatomic: Uint8Array;
   /** Section has memory (pfn_valid / online). */
   readonly sectionOnline: Uint8Array;
