@@ -15,6 +15,7 @@ import {
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../src/cli.js";
+import { withoutRunRecord } from "./cli-helper.js";
 import type { RunIO } from "../src/experiment.js";
 import { abConfigFromArgs, runReportingAb } from "../src/experiments/reporting-ab.js";
 import { SERIES_COLUMNS } from "../src/experiments/reporting/scenario.js";
@@ -24,7 +25,7 @@ async function cli(...args: string[]): Promise<string> {
   await runCli(new Command().exitOverride(), ["node", "mm-lab", ...args], (s) => {
     out += s;
   });
-  return out;
+  return withoutRunRecord(out);
 }
 
 interface Row {
@@ -101,14 +102,14 @@ describe("mm-lab run reporting-ab (defaults: 512 MiB guest, 10 seeds)", async ()
 
 describe("outputs", () => {
   it("the same seed and config print the same bytes (table)", async () => {
-    const args = ["run", "reporting-ab", "--seeds", "2", "--seed", "5", "--policies", "fixed,shift-reserve"];
+    const args = ["run", "reporting-ab", "--seeds", "2", "--seed", "5", "--policies", "fixed,shift-reserve", "--report", "none"];
     const a = await cli(...args);
     const b = await cli(...args);
     expect(a).toBe(b);
     expect(a).toContain("policy");
     expect(a).toMatch(/│ fixed +│/);
     expect(a).toMatch(/│ shift-reserve +│/);
-    const c = await cli("run", "reporting-ab", "--seeds", "2", "--seed", "6", "--policies", "fixed,shift-reserve");
+    const c = await cli("run", "reporting-ab", "--seeds", "2", "--seed", "6", "--policies", "fixed,shift-reserve", "--report", "none");
     expect(c).not.toBe(a);
   });
 
@@ -135,7 +136,7 @@ describe("outputs", () => {
   });
 
   it("--sweep prints the matrix and where each policy starts to fail", async () => {
-    const args = ["run", "reporting-ab", "--sweep", "--sweep-seeds", "2", "--sweep-guests", "256,512", "--sweep-orders", "9", "--policies", "off,fixed,shift"];
+    const args = ["run", "reporting-ab", "--sweep", "--sweep-seeds", "2", "--sweep-guests", "256,512", "--sweep-orders", "9", "--policies", "off,fixed,shift", "--report", "none"];
     const table = await cli(...args);
     expect(table).toContain("where each policy starts to fail:");
     expect(table).toMatch(/fixed +512 MiB\/o9/);
