@@ -12,9 +12,10 @@ import { isMmError, MmError } from "@mm/api";
 import type { AnyExperiment, Progress, RunIO } from "./experiment.js";
 import { experiments } from "./experiments/index.js";
 import { runCommand } from "./commands/run.js";
+import { reportCommand } from "./report/command.js";
 import { sweepCommand } from "./commands/sweep.js";
 import { mergeCommand, queryCommand } from "./commands/query.js";
-import { reportCommand } from "./report/command.js";
+import { importCommand } from "./commands/import.js";
 import { replayCommand } from "./commands/replay.js";
 
 /** The experiment `mm-lab` runs when none is named (the README's main job). */
@@ -75,11 +76,12 @@ export async function runCli(program: Command, argv: readonly string[], out: (s:
   addSub(program, replayCommand(out));
   const run = program.command("run").description("run an experiment (see `mm-lab run <experiment> --help`)");
   for (const e of experiments) addSub(run, runCommand(e, (json) => makeIO(json, out)));
+  addSub(program, reportCommand(makeIO(false, out)));
   const sweep = program.command("sweep").description("sweep an experiment over a grid or sample (see `mm-lab sweep <experiment> --help`)");
   for (const e of experiments) addSub(sweep, sweepCommand(e, out));
   addSub(program, queryCommand(out));
   addSub(program, mergeCommand(out));
-  addSub(program, reportCommand(makeIO(false, out)));
+  addSub(program, importCommand(out));
   const args = argv.slice(2);
   if (args.length === 0) {
     await program.parseAsync([...argv, "run", DEFAULT_EXPERIMENT]);
