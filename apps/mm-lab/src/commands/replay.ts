@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { Command, Option } from "commander";
 import cliProgress from "cli-progress";
 import { MmError } from "@mm/api";
+import { provenance } from "../provenance.js";
+import { replayReportData } from "../report/from-replay.js";
 import { compareBuddyinfo, replayTrace, systemRamRanges, type ReplayResult } from "@mm/trace";
 
 interface ReplayFlags {
@@ -21,6 +23,7 @@ interface ReplayFlags {
   format: "auto" | "ftrace" | "perf" | "llfree";
   gfpEra: "6.1" | "current";
   strict?: boolean;
+  report?: string;
 }
 
 function intFlag(name: string, v: string, min: number): number {
@@ -104,6 +107,7 @@ export function replayCommand(out: (s: string) => void): Command {
     .addOption(new Option("--format <f>", "trace format").choices(["auto", "ftrace", "perf", "llfree"]).default("auto"))
     .addOption(new Option("--gfp-era <era>", "gfp_flags name table").choices(["6.1", "current"]).default("6.1"))
     .option("--strict", "stop at the first malformed kmem event")
+    .option("--report <file>", "also write an HTML report (charts over trace time) to this file")
     .action(async (trace: string, flags: ReplayFlags) => {
       {
         const samples = intFlag("samples", flags.samples, 1);
@@ -138,8 +142,15 @@ export function replayCommand(out: (s: string) => void): Command {
         bar?.stop();
         const endBuddy = flags.capture !== undefined ? [join(flags.capture, "end-buddyinfo"), join(flags.capture, "buddyinfo")].find((p) => existsSync(p)) : undefined;
         const diff = endBuddy !== undefined ? compareBuddyinfo(readFileSync(endBuddy, "utf8"), r.buddyinfo.real) : null;
-        if (flags.json === true) out(JSON.stringify({ source: trace, config: { samples, checkEvery, whatIf: flags.whatIf, top, format: flags.format, gfpEra: flags.gfpEra, iomem: iomemPath ?? null }, ...r, buddyinfoVsCapture: diff }) + "\n");
+        const config = { samples, checkEvery, whatIf: flags.whatIf, top, format: flags.format, gfpEra: flags.gfpEra, iomem: iomemPath ?? null };
+        if (flags.json === true) out(JSON.stringify({ source: trace, config, ...r, buddyinfoVsCapture: diff }) + "\n");
         else out(formatText(r, trace, diff, checkEvery));
+        if (flags.report !== undefined) {
+          if (flags.report.trim() === "") throw new MmError("EINVAL", "--report expects a file name");
+          const { writeReport } = await import("../report/write.js");
+          writeReport(replayReportData(r, trace, config, provenance()), flags.report, { progress: () => ({ tick() {}, stop() {} }) });
+          if (flags.json !== true) out(`report: ${flags.report}\n`);
+        }
       }
     });
 }
