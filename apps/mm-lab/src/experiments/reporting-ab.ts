@@ -1,37 +1,20 @@
 /**
- * `mm-lab run reporting-ab`: free page reporting under the kernel's fixed scatterlist capacity and
- * under each seed-004 fix, on a 512 MiB guest whose free memory is mostly order-10 blocks when
- * the reporting worker wakes up. The project's main job (the README's demo command).
+ * `mm-lab run reporting-ab`: the seed-004 experiment as a map — P(OOM) per free page reporting
+ * policy over start delay, device speed, freed size and guest size, with host memory returned —
+ * on a guest whose free memory got its shape from what ran before. The README's demo command.
  */
 import { writeFileSync } from "node:fs";
 import { MmError } from "@mm/api";
 import type { Experiment, ExperimentArgs, RunIO } from "../experiment.js";
-import {
-  type AbConfig,
-  checkAbConfig,
-  DEFAULT_AB,
-  DEFAULT_SWEEP_GUESTS,
-  DEFAULT_SWEEP_ORDERS,
-  runAb,
-  runSweep,
-  type SweepConfig,
-} from "./reporting/ab.js";
-import { formatAbJson, formatAbTable, formatSeriesCsv, formatSweepJson, formatSweepTable } from "./reporting/format.js";
-import { checkScenarioConfig, DEFAULT_SCENARIO, type ScenarioConfig } from "./reporting/scenario.js";
+import { formatMapJson, formatMapTable } from "./reporting/format.js";
+import { checkMapConfig, DEFAULT_MAP, mapJobs, type MapConfig, runMapParallel } from "./reporting/map.js";
+import { centreSeries } from "./reporting/series.js";
 
 function int(args: ExperimentArgs, key: string, fallback: number): number {
   const v = args[key];
   if (v === undefined || typeof v === "boolean") return fallback;
   if (!/^-?\d+$/.test(v.trim())) throw new MmError("EINVAL", `--${key} expects an integer, got "${v}"`);
   return Number(v);
-}
-
-function num(args: ExperimentArgs, key: string, fallback: number): number {
-  const v = args[key];
-  if (v === undefined || typeof v === "boolean") return fallback;
-  const n = Number(v);
-  if (v.trim() === "" || !Number.isFinite(n)) throw new MmError("EINVAL", `--${key} expects a number, got "${v}"`);
-  return n;
 }
 
 function list(args: ExperimentArgs, key: string): string[] | undefined {
@@ -43,99 +26,73 @@ function list(args: ExperimentArgs, key: string): string[] | undefined {
     .filter((s) => s !== "");
 }
 
-function intList(args: ExperimentArgs, key: string, fallback: readonly number[]): number[] {
+function numList(args: ExperimentArgs, key: string, fallback: readonly number[]): number[] {
   const l = list(args, key);
   if (l === undefined) return [...fallback];
   return l.map((s) => {
-    if (!/^-?\d+$/.test(s)) throw new MmError("EINVAL", `--${key} expects integers, got "${s}"`);
-    return Number(s);
+    const n = Number(s);
+    if (s === "" || !Number.isFinite(n)) throw new MmError("EINVAL", `--${key} expects numbers, got "${s}"`);
+    return n;
   });
 }
 
-/** CLI arguments -> the A/B configuration (validated). Exported for tests. */
-export function abConfigFromArgs(args: ExperimentArgs): AbConfig {
-  const scenario: ScenarioConfig = {
-    ...DEFAULT_SCENARIO,
-    guestMiB: int(args, "guestMib", DEFAULT_SCENARIO.guestMiB),
-    reportingOrder: int(args, "reportingOrder", DEFAULT_SCENARIO.reportingOrder),
-    restarts: int(args, "restarts", DEFAULT_SCENARIO.restarts),
-    perRequestUs: num(args, "perRequestUs", DEFAULT_SCENARIO.perRequestUs),
-    perMiBUs: num(args, "perMibUs", DEFAULT_SCENARIO.perMiBUs),
-    keepSeries: typeof args.series === "string",
+/** CLI arguments -> the map (validated). Exported for tests. */
+export function mapConfigFromArgs(args: ExperimentArgs): MapConfig {
+  const layout = args.layout ?? DEFAULT_MAP.layout;
+  if (layout !== "slices" && layout !== "full") throw new MmError("EINVAL", `--layout expects slices or full, got "${String(layout)}"`);
+  const c: MapConfig = {
+    base: DEFAULT_MAP.base,
+    policies: list(args, "policies") ?? DEFAULT_MAP.policies,
+    axes: {
+      startDelayRatio: numList(args, "delays", DEFAULT_MAP.axes.startDelayRatio),
+      device: list(args, "devices") ?? DEFAULT_MAP.axes.device,
+      freedMiB: numList(args, "freed", DEFAULT_MAP.axes.freedMiB),
+      guestMiB: numList(args, "guests", DEFAULT_MAP.axes.guestMiB),
+    },
+    layout,
+    seeds: int(args, "seeds", DEFAULT_MAP.seeds),
+    firstSeed: int(args, "seed", DEFAULT_MAP.firstSeed),
   };
-  checkScenarioConfig(scenario);
-  const c: AbConfig = {
-    scenario,
-    policies: list(args, "policies") ?? DEFAULT_AB.policies,
-    firstSeed: int(args, "seed", DEFAULT_AB.firstSeed),
-    seeds: int(args, "seeds", DEFAULT_AB.seeds),
-  };
-  checkAbConfig(c);
-  return c;
-}
-
-/** CLI arguments -> the sweep configuration (validated). */
-export function sweepConfigFromArgs(args: ExperimentArgs): SweepConfig {
-  const base = abConfigFromArgs({ ...args, seeds: args.sweepSeeds ?? "3", series: undefined });
-  const c: SweepConfig = {
-    base,
-    guestsMiB: intList(args, "sweepGuests", DEFAULT_SWEEP_GUESTS),
-    orders: intList(args, "sweepOrders", DEFAULT_SWEEP_ORDERS),
-  };
-  for (const g of c.guestsMiB) checkScenarioConfig({ ...base.scenario, guestMiB: g });
-  for (const o of c.orders) checkScenarioConfig({ ...base.scenario, reportingOrder: o });
+  checkMapConfig(c);
   return c;
 }
 
 /** Run with parsed arguments and write the outputs through `io`. */
-export function runReportingAb(args: ExperimentArgs, io: RunIO): void {
-  const json = args.json === true;
-  if (args.sweep === true) {
-    const c = sweepConfigFromArgs(args);
-    const total = c.guestsMiB.length * c.orders.length * c.base.policies.length * c.base.seeds;
-    const bar = io.progress(total, "reporting-ab sweep");
-    let cells;
-    try {
-      cells = runSweep(c, () => bar.tick());
-    } finally {
-      bar.stop();
-    }
-    io.write(json ? formatSweepJson(cells) : formatSweepTable(c.base, cells));
-    return;
-  }
-  const c = abConfigFromArgs(args);
-  const bar = io.progress(c.policies.length * c.seeds, "reporting-ab");
-  let rows;
+export async function runReportingAb(args: ExperimentArgs, io: RunIO): Promise<void> {
+  const c = mapConfigFromArgs(args);
+  const total = mapJobs(c).jobs.length;
+  const bar = io.progress(total, "reporting-ab map");
+  const t0 = performance.now();
+  let cells;
   try {
-    rows = runAb(c, () => bar.tick());
+    cells = await runMapParallel(c, () => bar.tick());
   } finally {
     bar.stop();
   }
-  io.write(json ? formatAbJson(rows) : formatAbTable(c, rows));
+  const wallMs = performance.now() - t0;
+  // wall time goes to the table only with --timing: the output stays a function of seed and options
+  io.write(args.json === true ? formatMapJson(cells) : formatMapTable(c, cells, args.timing === true ? wallMs : undefined));
   if (typeof args.series === "string") {
-    const csv = formatSeriesCsv(rows);
-    if (io.writeFile !== undefined) io.writeFile(args.series, csv);
-    else writeFileSync(args.series, csv);
+    const text = centreSeries(c).map((l) => JSON.stringify(l)).join("\n") + "\n";
+    if (io.writeFile !== undefined) io.writeFile(args.series, text);
+    else writeFileSync(args.series, text);
   }
 }
 
 export const reportingAb: Experiment = {
   name: "reporting-ab",
-  summary: "free page reporting: the kernel's fixed capacity vs the seed-004 fixes (OOM on a 512 MiB guest)",
+  summary: "free page reporting: P(OOM) of the kernel's fixed capacity vs the seed-004 fixes, mapped over delay, device, freed and guest size",
   options: [
-    { flags: "--seeds <n>", description: "seeds per policy", defaultValue: String(DEFAULT_AB.seeds) },
-    { flags: "--seed <n>", description: "first seed", defaultValue: String(DEFAULT_AB.firstSeed) },
-    { flags: "--policies <list>", description: "comma-separated policies (off = no reporting)", defaultValue: DEFAULT_AB.policies.join(",") },
-    { flags: "--guest-mib <n>", description: "guest memory in MiB", defaultValue: String(DEFAULT_SCENARIO.guestMiB) },
-    { flags: "--reporting-order <n>", description: "page_reporting_order (-1 = pageblock order)", defaultValue: String(DEFAULT_SCENARIO.reportingOrder) },
-    { flags: "--restarts <n>", description: "service restarts per run", defaultValue: String(DEFAULT_SCENARIO.restarts) },
-    { flags: "--per-request-us <n>", description: "device cost per report() call, µs", defaultValue: String(DEFAULT_SCENARIO.perRequestUs) },
-    { flags: "--per-mib-us <n>", description: "device cost per MiB reported, µs", defaultValue: String(DEFAULT_SCENARIO.perMiBUs) },
-    { flags: "--series <file>", description: "write a chart-ready CSV time series (host memory, free, isolated, failures)" },
-    { flags: "--sweep", description: "sweep guest size x reporting order instead of one A/B" },
-    { flags: "--sweep-seeds <n>", description: "seeds per sweep cell", defaultValue: "3" },
-    { flags: "--sweep-guests <list>", description: "guest sizes in MiB for --sweep", defaultValue: DEFAULT_SWEEP_GUESTS.join(",") },
-    { flags: "--sweep-orders <list>", description: "reporting orders for --sweep", defaultValue: DEFAULT_SWEEP_ORDERS.join(",") },
+    { flags: "--seeds <n>", description: "seeds per cell", defaultValue: String(DEFAULT_MAP.seeds) },
+    { flags: "--seed <n>", description: "first seed", defaultValue: String(DEFAULT_MAP.firstSeed) },
+    { flags: "--policies <list>", description: "comma-separated policies (off = no reporting)", defaultValue: DEFAULT_MAP.policies.join(",") },
+    { flags: "--layout <kind>", description: "slices (delay x device and guest x freed through the centre) or full (the product)", defaultValue: DEFAULT_MAP.layout },
+    { flags: "--delays <list>", description: "start delays in PAGE_REPORTING_DELAYs", defaultValue: DEFAULT_MAP.axes.startDelayRatio.join(",") },
+    { flags: "--devices <list>", description: "host models (thp-host, 4k-host, slow-host)", defaultValue: DEFAULT_MAP.axes.device.join(",") },
+    { flags: "--freed <list>", description: "freed sizes in MiB", defaultValue: DEFAULT_MAP.axes.freedMiB.join(",") },
+    { flags: "--guests <list>", description: "guest sizes in MiB", defaultValue: DEFAULT_MAP.axes.guestMiB.join(",") },
+    { flags: "--series <file>", description: "write the centre's time series per policy (JSON lines: series, policy, seed, t, y)" },
+    { flags: "--timing", description: "print runs/s and wall time under the table" },
   ],
   run: runReportingAb,
 };
