@@ -10,6 +10,7 @@
  */
 import { GFP_HIGHUSER_MOVABLE, __GFP_NORETRY, __GFP_NOWARN, MAX_NR_ZONES, WMARK_HIGH } from "@mm/api";
 import type { BuddyMachine } from "@mm/buddy";
+import { MmError } from "@mm/api";
 
 /** SWAP_CLUSTER_MAX: direct reclaim's sc.nr_to_reclaim. */
 export const SWAP_CLUSTER_MAX = 32;
@@ -113,8 +114,10 @@ export class PageCache {
    * Access file page f (read or mapped fault). A resident page is activated (or moves to the
    * active head); a missing one is allocated and read in.
    * @returns 0 = hit, 1 = read (first time), 2 = refault of an evicted page, -1 = no memory
+   * @throws MmError EINVAL for a file page outside 0 .. nrFiles - 1 (nothing changes)
    */
   access(f: number, gfp: number): number {
+    if (!(f >= 0 && f < this.nrFiles && (f | 0) === f)) throw new MmError("EINVAL", `file page ${f} not in 0..${this.nrFiles - 1}`);
     if (this.pfn[f] !== NONE) {
       this.unlink(f);
       this.linkHead(f, LRU_ACTIVE);
