@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-import { Command } from "commander";
-import { runCli } from "./cli.js";
+import { main } from "./cli.js";
 
-await runCli(new Command(), process.argv);
+process.exitCode = await main(process.argv, {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  debug: process.env.MM_LAB_DEBUG === "1",
+});

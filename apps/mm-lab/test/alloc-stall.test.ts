@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { isMmError } from "@mm/api";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../src/cli.js";
+import { withoutRunRecord } from "./cli-helper.js";
 import { allocStallConfigFromArgs } from "../src/experiments/alloc-stall.js";
 import { formatReport } from "../src/experiments/alloc-stall/format.js";
 import { POLICIES, type ScenarioResult } from "../src/experiments/alloc-stall/run.js";
@@ -11,7 +12,7 @@ async function cli(...args: string[]): Promise<string> {
   await runCli(new Command().exitOverride(), ["node", "mm-lab", ...args], (s) => {
     out += s;
   });
-  return out;
+  return withoutRunRecord(out);
 }
 
 const policy = (r: ScenarioResult, name: string) => {

@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { parseBuddyinfo } from "@mm/buddy";
 import { runCli } from "../src/cli.js";
+import { withoutRunRecord } from "./cli-helper.js";
 import { experiments } from "../src/experiments/index.js";
 import { runBuddyinfo } from "../src/experiments/buddyinfo.js";
 
@@ -11,7 +12,7 @@ async function cli(...args: string[]): Promise<string> {
   await runCli(program, ["node", "mm-lab", ...args], (s) => {
     out += s;
   });
-  return out;
+  return withoutRunRecord(out);
 }
 
 describe("mm-lab CLI", () => {

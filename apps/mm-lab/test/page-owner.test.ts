@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 import { formatSeed000, runSeed000, pageOwner } from "../src/experiments/page-owner.js";
 import { FIXTURE_DUMP, readReplay, replay } from "../src/experiments/page-owner-replay.js";
 import { bootOwnerSystem } from "../src/experiments/page-owner-wiring.js";
+import { resolveRequest } from "../src/request.js";
+import { cli } from "./cli-helper.js";
 
 const FIXTURE = readReplay(FIXTURE_DUMP);
 
@@ -110,15 +112,16 @@ describe("replaying the real 6.1 dump", () => {
 });
 
 describe("the experiment", () => {
-  it("runs from CLI arguments and prints JSON", () => {
-    let out = "";
-    void pageOwner.run(
-      { memoryMib: "512", replay: "boot", arrivals: "200", seed: "3", json: true },
-      { write: (s) => (out += s), progress: () => ({ tick() {}, stop() {} }) },
-    );
-    const j = JSON.parse(out) as { rows: { staticBytes: number }[]; seed: number };
+  it("runs from CLI arguments and prints JSON", async () => {
+    const out = await cli("run", "page-owner", "--memory-mib", "512", "--replay", "boot", "--arrivals", "200", "--seed", "3", "--json");
+    const lines = out.trim().split("\n");
+    const j = JSON.parse(lines[0]) as { rows: { staticBytes: number }[]; seed: number };
     expect(j.seed).toBe(3);
     expect(j.rows.map((x) => x.staticBytes)).toEqual([88 * 131072, 24 * 131072, 24 * 131072]);
+    // the last line echoes what ran
+    const echo = JSON.parse(lines[1]) as { mmLab: { config: { memoryMib: number; arrivals: number }; seeds: { first: number } } };
+    expect(echo.mmLab.config).toMatchObject({ memoryMib: 512, arrivals: 200, replay: "boot" });
+    expect(echo.mmLab.seeds.first).toBe(3);
   });
 
   it("is deterministic for a seed", () => {
@@ -128,8 +131,7 @@ describe("the experiment", () => {
   });
 
   it("rejects bad arguments", () => {
-    const io = { write: () => {}, progress: () => ({ tick() {}, stop() {} }) };
-    expect(() => pageOwner.run({ memoryMib: "lots" }, io)).toThrow(/EINVAL/);
-    expect(() => pageOwner.run({ memoryMib: "64" }, io)).toThrow(/EINVAL/);
+    expect(() => resolveRequest(pageOwner, { memoryMib: "lots" })).toThrow(/EINVAL: --memory-mib expects/);
+    expect(() => resolveRequest(pageOwner, { memoryMib: "64" })).toThrow(/EINVAL: --memory-mib expects a size in 256\.\./);
   });
 });

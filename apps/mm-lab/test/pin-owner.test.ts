@@ -7,6 +7,7 @@ import { MR_CONTIG_RANGE } from "@mm/api";
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../src/cli.js";
+import { withoutRunRecord } from "./cli-helper.js";
 import { DEFAULT_CONFIG, type PinOwnerConfig, type PolicyResult, runPass, runPinOwner } from "../src/experiments/pin-owner/run.js";
 import { pinOwnerConfig } from "../src/experiments/pin-owner.js";
 
@@ -26,7 +27,7 @@ async function cli(...args: string[]): Promise<string> {
   await runCli(new Command().exitOverride(), ["node", "mm-lab", ...args], (s) => {
     out += s;
   });
-  return out;
+  return withoutRunRecord(out);
 }
 
 const byId = (rows: readonly PolicyResult[], id: string): PolicyResult => {

@@ -18,6 +18,7 @@ import {
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../src/cli.js";
+import { withoutRunRecord } from "./cli-helper.js";
 import type { RunIO } from "../src/experiment.js";
 import { mapConfigFromArgs, runReportingAb } from "../src/experiments/reporting-ab.js";
 import { DEFAULT_MAP, mapPoints, meanInterval, runMap, wilson } from "../src/experiments/reporting/map.js";
@@ -28,7 +29,7 @@ async function cli(...args: string[]): Promise<string> {
   await runCli(new Command().exitOverride(), ["node", "mm-lab", ...args], (s) => {
     out += s;
   });
-  return out;
+  return withoutRunRecord(out);
 }
 
 const MiB = 1 << 20;

@@ -1,7 +1,8 @@
 import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, __GFP_COMP, __GFP_NOWARN } from "@mm/api";
 import { createMachine } from "@mm/buddy";
 import { createSim, createWorkload, createWorkloadDriver } from "@mm/sim";
-import type { Experiment, ExperimentArgs } from "../experiment.js";
+import { type AnyExperiment, defineExperiment, type RunIO, type RunRequest } from "../experiment.js";
+import { type ConfigOf, defineParams } from "../params.js";
 
 export interface BuddyinfoResult {
   readonly before: string;
@@ -10,13 +11,6 @@ export interface BuddyinfoResult {
   readonly failed: number;
   readonly freed: number;
   readonly livePages: number;
-}
-
-function num(v: string | boolean | undefined, dflt: number): number {
-  if (typeof v !== "string") return dflt;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`not a non-negative number: ${v}`);
-  return n;
 }
 
 /**
@@ -47,17 +41,47 @@ export function runBuddyinfo(memoryMiB: number, seed: number, seconds: number): 
   return { before, after: machine.buddyinfo(), allocated: s.allocated, failed: s.failed, freed: s.freed, livePages: s.livePages };
 }
 
-export const buddyinfo: Experiment = {
+export const BUDDYINFO_PARAMS = defineParams({
+  memory: {
+    kind: "size",
+    unit: "MiB",
+    min: 16,
+    max: 65536,
+    default: 512,
+    doc: "guest memory",
+    why: "a small VM whose /proc/buddyinfo fits on one screen line per zone",
+  },
+  seconds: {
+    kind: "duration",
+    unit: "s",
+    min: 0,
+    max: 3600,
+    default: 5,
+    doc: "simulated seconds of workload",
+    why: "2.5x the anon objects' 2 s mean lifetime, so the free lists have churned",
+  },
+});
+
+type BuddyinfoConfig = ConfigOf<typeof BUDDYINFO_PARAMS>;
+
+export const buddyinfo: AnyExperiment = defineExperiment({
   name: "buddyinfo",
   summary: "boot a machine, print /proc/buddyinfo before and after a mixed allocation workload",
-  options: [
-    { flags: "--memory <MiB>", description: "guest memory in MiB", defaultValue: "512" },
-    { flags: "--seed <n>", description: "seed of the workload", defaultValue: "1" },
-    { flags: "--seconds <s>", description: "simulated seconds of workload", defaultValue: "5" },
-  ],
-  run(args: ExperimentArgs, io) {
-    const r = runBuddyinfo(num(args.memory, 512), num(args.seed, 1), num(args.seconds, 5));
-    if (args.json === true) {
+  params: BUDDYINFO_PARAMS,
+  seeds: { first: 1, count: 1, many: false, why: "a demo of one machine" },
+  metrics: {
+    allocated: { kind: "number", doc: "allocations that succeeded" },
+    failed: { kind: "number", doc: "allocations that failed" },
+    freed: { kind: "number", doc: "frees" },
+    livePages: { kind: "number", unit: "pages", doc: "pages still allocated at the end" },
+  },
+  runOne(c: BuddyinfoConfig, seed: number) {
+    const r = runBuddyinfo(c.memory, seed, c.seconds);
+    return { metrics: { allocated: r.allocated, failed: r.failed, freed: r.freed, livePages: r.livePages } };
+  },
+  report(req: RunRequest<BuddyinfoConfig>, io: RunIO) {
+    const r = runBuddyinfo(req.config.memory, req.seeds[0] ?? 1, req.config.seconds);
+    if (req.json) {
       io.write(`${JSON.stringify(r)}\n`);
       return;
     }
@@ -65,4 +89,4 @@ export const buddyinfo: Experiment = {
     io.write(`# workload: ${r.allocated} allocations (${r.failed} failed), ${r.freed} frees, ${r.livePages} pages still allocated\n`);
     io.write(`# /proc/buddyinfo after the workload\n${r.after}`);
   },
-};
+});

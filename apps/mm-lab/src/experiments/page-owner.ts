@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 import { MmError, PAGES_PER_SECTION, PAGE_SIZE } from "@mm/api";
 import { readPageOwnerFile } from "@mm/page-owner";
 import Table from "cli-table3";
-import type { Experiment, ExperimentArgs, RunIO } from "../experiment.js";
+import { type AnyExperiment, defineExperiment, type RunIO, type RunRequest } from "../experiment.js";
+import { type ConfigOf, defineParams } from "../params.js";
 import { FIXTURE_DUMP, readReplay, replay, type ReplayRecord } from "./page-owner-replay.js";
 import { bootOwnerSystem, type GuardName, type OwnerSystem, runBootWorkload, type StorageName } from "./page-owner-wiring.js";
 
@@ -171,47 +172,119 @@ export function formatSeed000(r: Seed000Result): string {
   );
 }
 
-function int(args: ExperimentArgs, key: string, fallback: number): number {
-  const v = args[key];
-  if (v === undefined || typeof v === "boolean") return fallback;
-  if (!/^\d+$/.test(v.trim())) throw new MmError("EINVAL", `--${key} expects a non-negative integer, got "${v}"`);
-  return Number(v);
-}
-
 /** The replay source from --replay: a path, "boot" (bootPreset), or the fixture if it exists. */
-export function replayFromArgs(args: ExperimentArgs): ReplayRecord[] | null {
-  const v = args.replay;
+export function replayFromArgs(v: string | null): ReplayRecord[] | null {
   if (v === "boot") return null;
   if (typeof v === "string") return readReplay(v);
   return existsSync(fileURLToPath(FIXTURE_DUMP)) ? readReplay(FIXTURE_DUMP) : null;
 }
 
-export const pageOwner: Experiment = {
+export const PAGE_OWNER_PARAMS = defineParams({
+  memoryMib: {
+    kind: "size",
+    unit: "MiB",
+    min: 256,
+    max: 1 << 20,
+    default: 4096,
+    doc: "machine RAM",
+    why: 'seed 000: "4GB memory system" (92274688 bytes of page_ext with 8 frames)',
+  },
+  replay: {
+    kind: "text",
+    placeholder: "file|boot",
+    default: null,
+    doc: "page_owner dump to replay (default: the 6.1 fixture), or 'boot' for @mm/sim's bootPreset",
+    why: "a real 6.1 capture's allocations and stacks are the closest to seed 000's boot",
+  },
+  arrivals: {
+    kind: "int",
+    min: 0,
+    max: 10_000_000,
+    default: 1927,
+    doc: "bootPreset allocations (with --replay boot)",
+    why: "the fixture's count of boot allocations (fixtures/kernel-6.1-256M)",
+  },
+  dump: {
+    kind: "text",
+    placeholder: "file",
+    default: null,
+    doc: "also boot a 6.1 machine with the same workload and write its debugfs page_owner file here",
+    why: "off unless asked: a side file",
+  },
+});
+
+type PageOwnerConfig = ConfigOf<typeof PAGE_OWNER_PARAMS>;
+
+/** Replays are read once per process (sweeps call runOne many times with the same file). */
+const replayCache = new Map<string, ReplayRecord[] | null>();
+function cachedReplay(v: string | null): ReplayRecord[] | null {
+  const key = v ?? "";
+  let r = replayCache.get(key);
+  if (r === undefined) {
+    r = replayFromArgs(v);
+    replayCache.set(key, r);
+  }
+  return r;
+}
+
+const configById = new Map(SEED000_CONFIGS.map((c) => [c.storage === "inline8" ? "inline8" : `depot-${c.guard}`, c]));
+
+export const pageOwner: AnyExperiment = defineExperiment({
   name: "page-owner",
   summary: "seed 000: page_owner's memory with 8 inline frames vs a stackdepot handle, both recursion guards",
-  options: [
-    { flags: "--memory-mib <n>", description: "machine RAM in MiB", defaultValue: "4096" },
-    { flags: "--seed <n>", description: "simulation seed", defaultValue: "1" },
-    { flags: "--replay <file|boot>", description: "page_owner dump to replay (default: the 6.1 fixture), or 'boot' for @mm/sim's bootPreset" },
-    { flags: "--arrivals <n>", description: "bootPreset allocations (with --replay boot)", defaultValue: "1927" },
-    { flags: "--dump <file>", description: "also boot a 6.1 machine with the same workload and write its debugfs page_owner file here" },
-  ],
-  run(args: ExperimentArgs, io: RunIO): void {
-    const memoryBytes = int(args, "memoryMib", 4096) * 2 ** 20;
-    if (memoryBytes < 256 * 2 ** 20) throw new MmError("EINVAL", "--memory-mib must be at least 256");
-    const seed = int(args, "seed", 1);
-    const rp = replayFromArgs(args);
-    const progress = io.progress(SEED000_CONFIGS.length, "page-owner");
-    const result = runSeed000({ memoryBytes, seed, replay: rp, arrivals: int(args, "arrivals", 1927), onRow: () => progress.tick() });
+  params: PAGE_OWNER_PARAMS,
+  policies: {
+    values: [...configById.keys()],
+    default: [...configById.keys()],
+    doc: "page_owner storage and recursion guard",
+    why: "seed 000's before (8 inline frames, v4.6) and after (depot handle, v4.7), and the 2021 per-task guard",
+  },
+  seeds: { first: 1, count: 1, many: false, why: "the replayed workload takes no randomness; one seed shows the table" },
+  metrics: {
+    bytesPerPage: { kind: "number", unit: "B", doc: "page_ext bytes per page" },
+    staticBytes: { kind: "number", unit: "B", doc: "page_ext tables (the seed's static figure)" },
+    dynamicBytes: { kind: "number", unit: "B", doc: "depot pools in use" },
+    staticPlusDynamic: { kind: "number", unit: "B", doc: "static + dynamic" },
+    uniqueStacks: { kind: "number", doc: "distinct stacks in the depot" },
+    recursions: { kind: "number", doc: "save_stack calls that found a recursion" },
+    dummyPages: { kind: "number", doc: "allocated pages carrying dummy_handle" },
+    failures: { kind: "number", doc: "stack saves that failed" },
+  },
+  runOne(c: PageOwnerConfig, seed: number, policy: string | undefined) {
+    const cfg = configById.get(policy ?? "inline8");
+    if (cfg === undefined) throw new MmError("EINVAL", `unknown page-owner policy "${policy}"`);
+    const r = runSeed000({ memoryBytes: c.memoryMib * 2 ** 20, seed, replay: cachedReplay(c.replay), arrivals: c.arrivals, configs: [cfg] });
+    const row = r.rows[0];
+    return {
+      metrics: {
+        bytesPerPage: row.bytesPerPage,
+        staticBytes: row.staticBytes,
+        dynamicBytes: row.dynamicBytes,
+        staticPlusDynamic: row.staticPlusDynamic,
+        uniqueStacks: row.uniqueStacks,
+        recursions: row.recursions,
+        dummyPages: row.dummyPages,
+        failures: row.failures,
+      },
+    };
+  },
+  report(req: RunRequest<PageOwnerConfig>, io: RunIO): void {
+    const { config: c } = req;
+    const memoryBytes = c.memoryMib * 2 ** 20;
+    const seed = req.seeds[0] ?? 1;
+    const rp = replayFromArgs(c.replay);
+    const configs = req.policies.map((p) => configById.get(p)!);
+    const progress = io.progress(configs.length, "page-owner");
+    const result = runSeed000({ memoryBytes, seed, replay: rp, arrivals: c.arrivals, configs, onRow: () => progress.tick() });
     progress.stop();
-    io.write(args.json === true ? `${JSON.stringify(result)}\n` : formatSeed000(result));
-    if (typeof args.dump === "string") {
+    io.write(req.json ? `${JSON.stringify(result)}\n` : formatSeed000(result));
+    if (c.dump !== null) {
       const sys = bootOwnerSystem({ memoryBytes, seed, era: "6.1" });
-      workloadOn(sys, { replay: rp, arrivals: int(args, "arrivals", 1927) });
+      workloadOn(sys, { replay: rp, arrivals: c.arrivals });
       const text = readPageOwnerFile(sys.owner);
-      if (io.writeFile !== undefined) io.writeFile(args.dump, text);
-      else writeFileSync(args.dump, text);
-      if (args.json !== true) io.write(`${sys.dmesg.join("\n")}\nwrote ${n(text.length)} bytes of page_owner to ${args.dump}\n`);
+      if (io.writeFile !== undefined) io.writeFile(c.dump, text);
+      else writeFileSync(c.dump, text);
+      if (!req.json) io.write(`${sys.dmesg.join("\n")}\nwrote ${n(text.length)} bytes of page_owner to ${c.dump}\n`);
     }
   },
-};
+});

@@ -4,30 +4,79 @@
  * page_pinner ring) with tracing every unref and joining afterwards (seed 001).
  */
 import Table from "cli-table3";
-import type { Experiment, ExperimentArgs, RunIO } from "../experiment.js";
-import { DEFAULT_CONFIG, type PinOwnerConfig, type PinOwnerResult, type PolicyResult, policies, runPinOwner } from "./pin-owner/run.js";
+import { MmError } from "@mm/api";
+import { type AnyExperiment, defineExperiment, type RunIO, type RunRequest } from "../experiment.js";
+import { type ConfigOf, defineParams, type RawArgs } from "../params.js";
+import { resolveRequest } from "../request.js";
+import { DEFAULT_CONFIG, type PinOwnerConfig, type PinOwnerResult, type PolicyResult, policies, runPass, runPinOwner } from "./pin-owner/run.js";
 
-function num(args: ExperimentArgs, key: string, def: number): number {
-  const v = args[key];
-  if (v === undefined || typeof v === "boolean") return def;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} must be a positive number, got ${v}`);
-  return n;
+const d = DEFAULT_CONFIG;
+
+export const PIN_OWNER_PARAMS = defineParams({
+  memoryMb: {
+    kind: "size",
+    unit: "MiB",
+    min: 32,
+    max: 65536,
+    default: d.memoryMb,
+    doc: "RAM (the CMA area is 1/8 of it)",
+    why: "a 1 GiB phone-class machine with a CMA area, as in seed 001's Android setting",
+  },
+  opsPerSec: {
+    kind: "float",
+    min: 0,
+    minExclusive: true,
+    max: 1e8,
+    default: d.opsPerSec,
+    doc: "workload operations per simulated second",
+    why: "workload.ts: 100k page-cache/anon ops per second keeps the ftrace ring wrapping within seconds",
+  },
+  releaseAtMs: {
+    kind: "duration",
+    unit: "ms",
+    min: 1,
+    max: 3_600_000,
+    default: d.releaseAtMs,
+    doc: "when the driver drops its reference",
+    why: "1.5 s after cma_alloc fails at 500 ms: the holder lets go after the failure, as in seed 001",
+  },
+  lookAtMs: {
+    kind: "duration",
+    unit: "ms",
+    min: 1,
+    max: 3_600_000,
+    default: d.lookAtMs,
+    doc: "when the user reads the buffer",
+    why: "15 s: a person noticing the failure and reading the trace, not a script",
+  },
+  bigBufferKb: {
+    kind: "size",
+    unit: "KiB",
+    min: 4,
+    max: 1 << 24,
+    default: d.bigBufferKb,
+    doc: "buffer_size_kb of the big-buffer row",
+    why: 'seed 001: "increased the buffer size a lot"; 16x ftrace\'s default buffer_size_kb',
+  },
+  timing: {
+    kind: "bool",
+    default: false,
+    axis: false,
+    doc: "also measure wall-clock ns per put against an untraced run (not deterministic)",
+    why: "off: wall time is not a function of the seed",
+  },
+});
+
+type PinOwnerParams = ConfigOf<typeof PIN_OWNER_PARAMS>;
+
+function configOf(c: PinOwnerParams, seed: number): PinOwnerConfig {
+  return { ...d, seed, memoryMb: c.memoryMb, opsPerSec: c.opsPerSec, releaseAtMs: c.releaseAtMs, lookAtMs: c.lookAtMs, bigBufferKb: c.bigBufferKb, timing: c.timing };
 }
 
 /** The experiment's configuration from CLI arguments (defaults: DEFAULT_CONFIG). */
-export function pinOwnerConfig(args: ExperimentArgs): PinOwnerConfig {
-  const d = DEFAULT_CONFIG;
-  return {
-    ...d,
-    seed: num(args, "seed", d.seed),
-    memoryMb: num(args, "memoryMb", d.memoryMb),
-    opsPerSec: num(args, "opsPerSec", d.opsPerSec),
-    releaseAtMs: num(args, "releaseAtMs", d.releaseAtMs),
-    lookAtMs: num(args, "lookAtMs", d.lookAtMs),
-    bigBufferKb: num(args, "bigBufferKb", d.bigBufferKb),
-    timing: args.timing === true,
-  };
+export function pinOwnerConfig(args: RawArgs): PinOwnerConfig {
+  const req = resolveRequest(pinOwnerExperiment, args) as RunRequest<PinOwnerParams>;
+  return configOf(req.config, req.seeds[0] ?? d.seed);
 }
 
 const fmtInt = (n: number): string => Math.round(n).toLocaleString("en-US");
@@ -112,25 +161,61 @@ function jsonRow(r: PolicyResult): string {
   return JSON.stringify(r);
 }
 
-export const pinOwnerExperiment: Experiment = {
+const POLICY_IDS = policies(DEFAULT_CONFIG).map((p) => p.id);
+
+export const pinOwnerExperiment: AnyExperiment = defineExperiment({
   name: "pin-owner",
   summary: "who holds a page CMA could not migrate: flagged-page tracing vs tracing every unref (seed 001)",
-  options: [
-    { flags: "--seed <n>", description: "PRNG seed", defaultValue: String(DEFAULT_CONFIG.seed) },
-    { flags: "--memory-mb <n>", description: "RAM in MiB (the CMA area is 1/8 of it)", defaultValue: String(DEFAULT_CONFIG.memoryMb) },
-    { flags: "--ops-per-sec <n>", description: "workload operations per simulated second", defaultValue: String(DEFAULT_CONFIG.opsPerSec) },
-    { flags: "--release-at-ms <n>", description: "when the driver drops its reference", defaultValue: String(DEFAULT_CONFIG.releaseAtMs) },
-    { flags: "--look-at-ms <n>", description: "when the user reads the buffer", defaultValue: String(DEFAULT_CONFIG.lookAtMs) },
-    { flags: "--big-buffer-kb <n>", description: "buffer_size_kb of the big-buffer row", defaultValue: String(DEFAULT_CONFIG.bigBufferKb) },
-    { flags: "--timing", description: "also measure wall-clock ns per put against an untraced run (not deterministic)" },
-  ],
-  run(args: ExperimentArgs, io: RunIO): void {
-    const config = pinOwnerConfig(args);
-    const json = args.json === true;
+  params: PIN_OWNER_PARAMS,
+  policies: {
+    values: POLICY_IDS,
+    default: POLICY_IDS,
+    doc: "tracers and where their events go",
+    why: "the RFC's flagged-page tracer (both sinks, with and without gets) against tracing every unref",
+  },
+  seeds: { first: d.seed, count: 1, many: false, why: "one workload shows the table; sweeps take more" },
+  metrics: {
+    failureInBuffer: { kind: "bool", doc: "the failure event is still in the buffer when the user looks" },
+    culpritInBuffer: { kind: "bool", doc: "the culprit's put, with its stack, is still in the buffer" },
+    candidates: { kind: "number", doc: "puts the user must inspect" },
+    events: { kind: "number", doc: "events recorded" },
+    eventsPerSec: { kind: "number", doc: "events per simulated second" },
+    bytesPerSec: { kind: "number", unit: "B/s", doc: "buffer bytes per simulated second" },
+    lost: { kind: "number", doc: "events lost to overwrite" },
+    historySeconds: { kind: "number", unit: "s", doc: "seconds of events the buffer holds" },
+    bytesAfterCulprit: { kind: "number", unit: "B", doc: "bytes written after the culprit's put" },
+    stacksPerPut: { kind: "number", doc: "stacks captured per put" },
+    depotBytes: { kind: "number", unit: "B", doc: "stack depot bytes" },
+  },
+  runOne(c: PinOwnerParams, seed: number, policy: string | undefined) {
+    const config = { ...configOf(c, seed), timing: false };
+    const spec = policies(config).find((p) => p.id === policy);
+    if (spec === undefined) throw new MmError("EINVAL", `unknown pin-owner policy "${policy}"`);
+    const r = runPass(config, [spec]).results[0];
+    return {
+      metrics: {
+        failureInBuffer: r.failureInBuffer,
+        culpritInBuffer: r.culpritInBuffer,
+        candidates: r.failureInBuffer ? r.candidates : null,
+        events: r.events,
+        eventsPerSec: r.eventsPerSec,
+        bytesPerSec: r.bytesPerSec,
+        lost: r.lost,
+        historySeconds: Number.isFinite(r.historySeconds) ? r.historySeconds : null,
+        bytesAfterCulprit: r.bytesAfterCulprit,
+        stacksPerPut: r.stacksPerPut,
+        depotBytes: r.depotBytes,
+      },
+    };
+  },
+  report(req: RunRequest<PinOwnerParams>, io: RunIO): void {
+    const config = configOf(req.config, req.seeds[0] ?? d.seed);
     const progress = io.progress(config.timing ? 1 + (policies(config).length + 1) * 2 : 1, "pin-owner");
-    const res = runPinOwner(config, () => progress.tick());
+    const all = runPinOwner(config, () => progress.tick());
     progress.stop();
-    if (json) for (const r of res.rows) io.write(`${jsonRow(r)}\n`);
+    // every tracer runs side by side in one pass; --policies picks the rows shown
+    const res = { ...all, rows: all.rows.filter((r) => req.policies.includes(r.id)) };
+    if (req.json) for (const r of res.rows) io.write(`${jsonRow(r)}\n`);
     else io.write(formatPinOwnerTable(res));
   },
-};
+});
