@@ -102,7 +102,7 @@ describe("parsing", () => {
   it("unknown JSON keys are errors, not silently defaulted", () => {
     let err: unknown;
     try {
-      configFromJson(experiments[0]!.params, { guestMiB: 512 });
+      configFromJson(experiments[0].params, { guestMiB: 512 });
     } catch (e) {
       err = e;
     }

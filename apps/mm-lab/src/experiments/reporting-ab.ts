@@ -69,7 +69,7 @@ export function mapConfigOf(req: RunRequest<ReportingAbConfig>): MapConfig {
     base: scenarioOf(c, REPORTING_OFF),
     policies: req.policies,
     axes: { startDelayRatio: c.delays as number[], device: c.devices as string[], freedMiB: c.freed as number[], guestMiB: c.guests as number[] },
-    layout: c.layout as "slices" | "full",
+    layout: c.layout,
     seeds: seeds.length,
     firstSeed: seeds[0] ?? DEFAULT_MAP.firstSeed,
   };
