@@ -11,6 +11,7 @@ import { isMmError, MmError } from "@mm/api";
 import type { AnyExperiment, Progress, RunIO } from "./experiment.js";
 import { experiments } from "./experiments/index.js";
 import { runCommand } from "./commands/run.js";
+import { replayCommand } from "./commands/replay.js";
 
 /** The experiment `mm-lab` runs when none is named (the README's main job). */
 export const DEFAULT_EXPERIMENT = "reporting-ab";
@@ -64,6 +65,7 @@ export async function runCli(program: Command, argv: readonly string[], out: (s:
     .action(() => {
       for (const e of experiments) out(`${e.name.padEnd(20)} ${e.summary}\n`);
     });
+  program.addCommand(replayCommand(out));
   const run = program.command("run").description("run an experiment (see `mm-lab run <experiment> --help`)");
   for (const e of experiments) addSub(run, runCommand(e, (json) => makeIO(json, out)));
   const args = argv.slice(2);

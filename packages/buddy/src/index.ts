@@ -55,3 +55,4 @@ export {
 export { RatelimitState, WARN_ALLOC_RATELIMIT, DEFAULT_RATELIMIT, type RatelimitOptions } from "./ratelimit.js";
 export { type PfnRange, type ZoneLayout } from "./layout.js";
 export { createBuddyArena, type BuddyArena, type BuddyArenaOptions } from "./arena.js";
+export { contigPageInfo, unusableFreeIndex, fragmentationIndex, formatUnusableIndex, formatExtfragIndex, formatUnusableIndexRow, formatExtfragIndexRow, type ContigPageInfo } from "./extfrag.js";

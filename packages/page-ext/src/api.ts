@@ -56,7 +56,10 @@ export interface PageExtOps<F extends FieldSpecs = FieldSpecs> {
    * kernel era modelled. Only the byte accounting uses it.
    */
   readonly size: number;
-  /** The client uses the shared `page_ext->flags` word (`need_shared_flags`, 6.1+). */
+  /**
+   * The client uses the shared `page_ext->flags` word (`need_shared_flags`, 6.3+: "mm/page_ext:
+   * Do not allocate space for page_ext->flags if not needed"; 6.1 has no such field).
+   */
   readonly needSharedFlags: boolean;
   /** The model's storage for the client: one typed array per field. */
   readonly fields: F;
@@ -102,8 +105,9 @@ export interface PageExtMemory {
 
 /**
  * How the flags word is accounted.
- * - `"shared"` (6.1+): page_ext_size starts at 8 only if a needing client has needSharedFlags.
- * - `"always"` (before 6.1): every entry starts with the 8-byte `struct page_ext`.
+ * - `"shared"` (6.3+): page_ext_size starts at 8 only if a needing client has needSharedFlags.
+ * - `"always"` (up to 6.2, so 6.1.y too): every entry starts with the 8-byte `struct page_ext`.
+ * With page_owner on the two agree (it uses the flags word), so a 6.1 run's bytes are the same.
  */
 export type FlagsWordPolicy = "shared" | "always";
 
@@ -114,7 +118,7 @@ export interface PageExtOptions {
   readonly memory?: PageExtMemory;
   /** printk sink for `allocated N bytes of page_ext` / `page ext allocation failure`. @defaultValue none */
   readonly log?: (line: string) => void;
-  /** @defaultValue "shared" (6.1+) */
+  /** @defaultValue "shared" (6.3+; use "always" for 6.1) */
   readonly flagsWord?: FlagsWordPolicy;
   /** NUMA node of every range. @defaultValue 0 */
   readonly nid?: number;

@@ -1,6 +1,7 @@
 /**
  * The page_ext core: clients declare, the core lays out and allocates per present section.
- * Kernel: mm/page_ext.c (6.1) invoke_need_callbacks(), page_ext_init(), init_section_page_ext().
+ * Kernel: mm/page_ext.c (6.1; need_shared_flags from 6.3) invoke_need_callbacks(), page_ext_init(),
+ * init_section_page_ext().
  */
 import { MmError, PAGES_PER_SECTION, type Pfn } from "@mm/api";
 import type {

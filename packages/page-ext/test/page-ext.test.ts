@@ -101,7 +101,7 @@ describe("invoke_need_callbacks", () => {
     expect(() => c.data).toThrow(/not enabled/);
   });
 
-  it("6.1: no flags word when no needing client uses it", () => {
+  it("6.3+ (need_shared_flags): no flags word when no needing client uses it", () => {
     const pe = createPageExt({ ranges: FOUR_GIB });
     const a = pe.register(ptc);
     pe.init();
@@ -112,7 +112,7 @@ describe("invoke_need_callbacks", () => {
     expect(a.flags).toBeNull();
   });
 
-  it("before 6.1 the flags word is always there", () => {
+  it("up to 6.2 (6.1.y included: no need_shared_flags) the flags word is always there", () => {
     const pe = createPageExt({ ranges: FOUR_GIB, flagsWord: "always" });
     const a = pe.register(ptc);
     pe.init();
@@ -120,6 +120,16 @@ describe("invoke_need_callbacks", () => {
     expect(pe.entrySize).toBe(16);
     expect(a.offset).toBe(8);
     expect(pe.flags).not.toBeNull();
+  });
+
+  it("with page_owner (a flags user) both policies give 6.1's 64-byte entry", () => {
+    for (const flagsWord of ["always", "shared"] as const) {
+      const pe = createPageExt({ ranges: FOUR_GIB, flagsWord });
+      const owner = pe.register(ownerOps("6.1"));
+      const b = pe.register(ptc);
+      pe.init();
+      expect([pe.entrySize, owner.offset, b.offset]).toEqual([72, 8, 64]);
+    }
   });
 
   it("lays clients out in registration order after the flags word", () => {

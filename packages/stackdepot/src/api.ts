@@ -143,10 +143,18 @@ export interface StackDepotOptions {
    */
   readonly log?: (line: string) => void;
   /**
-   * Value of `__GFP_NOLOCKDEP` (0 unless CONFIG_LOCKDEP); kept in pool allocation masks (v6.7+).
+   * Value of `__GFP_NOLOCKDEP` (0 unless CONFIG_LOCKDEP); kept in pool allocation masks (v6.1,
+   * which is 6.1.192 with the stable backport of 6fe60465e1d5, and v6.7+).
    * @defaultValue 0
    */
   readonly gfpNolockdep?: number;
+  /**
+   * The upper 32 bits stored (and hashed by jhash2) above each 32-bit frame id: `entries[]` are
+   * `unsigned long`. An x86-64 kernel text address has 0xffffffff there, so with frame ids equal
+   * to the addresses' low words the hashes and bucket indexes are a real kernel's.
+   * @defaultValue 0xffffffff
+   */
+  readonly entryHighWord?: number;
   /**
    * `stack_depot_disable=on`: every save returns 0 and nothing is allocated.
    * @defaultValue false

@@ -17,6 +17,8 @@ import { DEPOT_OFFSET_BITS, STACK_DEPOT_EXTRA_BITS, type DepotEra, type HandleLa
 
 /** How the pool allocation mask is derived from the caller's gfp. */
 export const GFP_SANITIZE_CLASSIC_6_1 = 0; // & ~ZONEMASK & (GFP_ATOMIC(0xa20) | GFP_KERNEL) | NOWARN
+/** 6.1.y after the 2024 stable backport of 6fe60465e1d5 ("stackdepot: respect __GFP_NOLOCKDEP"). */
+export const GFP_SANITIZE_CLASSIC_6_1_STABLE = 3; // ... (GFP_ATOMIC(0xa20) | GFP_KERNEL | NOLOCKDEP) ...
 export const GFP_SANITIZE_CLASSIC = 1; // & ~ZONEMASK & (GFP_ATOMIC | GFP_KERNEL | NOLOCKDEP) | NOWARN
 export const GFP_SANITIZE_NESTED = 2; // gfp_nested_mask()
 
@@ -44,8 +46,10 @@ export interface EraProfile {
   /** gfpflags_allow_spinning(): no pool allocation when no __GFP_RECLAIM bit is set. */
   readonly needsSpin: boolean;
   readonly fetchWarn: number;
-  /** pr_info("allocating hash table ...") lines exist. */
-  readonly tableInitLog: boolean;
+  /** stack_depot_early_init's own pr_info (6.3+), printed before alloc_large_system_hash's line. */
+  readonly earlyInitLog: string | null;
+  /** stack_depot_init's pr_info for the late (kvcalloc) table, `%lu` = entries. */
+  readonly lateInitLog: string | null;
 }
 
 const L = (indexBits: number, validBits: number, extraBits: number, indexPlusOne: boolean): HandleLayout => ({
@@ -70,7 +74,8 @@ export const ERA_PROFILES: Readonly<Record<DepotEra, EraProfile>> = {
     gfpSanitize: GFP_SANITIZE_CLASSIC_6_1,
     needsSpin: false,
     fetchWarn: FETCH_WARN_NONE,
-    tableInitLog: false,
+    earlyInitLog: null,
+    lateInitLog: null,
   },
   "v4.7": {
     era: "v4.7",
@@ -84,7 +89,8 @@ export const ERA_PROFILES: Readonly<Record<DepotEra, EraProfile>> = {
     gfpSanitize: GFP_SANITIZE_CLASSIC_6_1,
     needsSpin: false,
     fetchWarn: FETCH_WARN_NONE,
-    tableInitLog: false,
+    earlyInitLog: null,
+    lateInitLog: null,
   },
   "v4.9": {
     era: "v4.9",
@@ -98,7 +104,8 @@ export const ERA_PROFILES: Readonly<Record<DepotEra, EraProfile>> = {
     gfpSanitize: GFP_SANITIZE_CLASSIC_6_1,
     needsSpin: false,
     fetchWarn: FETCH_WARN_NONE,
-    tableInitLog: false,
+    earlyInitLog: null,
+    lateInitLog: null,
   },
   "v6.1": {
     era: "v6.1",
@@ -109,10 +116,11 @@ export const ERA_PROFILES: Readonly<Record<DepotEra, EraProfile>> = {
     bucketBytes: 8,
     refcounting: false,
     filterIrq: true,
-    gfpSanitize: GFP_SANITIZE_CLASSIC_6_1,
+    gfpSanitize: GFP_SANITIZE_CLASSIC_6_1_STABLE,
     needsSpin: false,
     fetchWarn: FETCH_WARN_SLAB,
-    tableInitLog: false,
+    earlyInitLog: null,
+    lateInitLog: "Stack Depot allocating hash table of %lu entries with kvcalloc",
   },
   "v6.7": {
     era: "v6.7",
@@ -126,7 +134,8 @@ export const ERA_PROFILES: Readonly<Record<DepotEra, EraProfile>> = {
     gfpSanitize: GFP_SANITIZE_CLASSIC,
     needsSpin: false,
     fetchWarn: FETCH_WARN_POOL,
-    tableInitLog: true,
+    earlyInitLog: "stackdepot: allocating hash table via alloc_large_system_hash",
+    lateInitLog: "stackdepot: allocating hash table of %lu entries via kvcalloc",
   },
   current: {
     era: "current",
@@ -140,7 +149,8 @@ export const ERA_PROFILES: Readonly<Record<DepotEra, EraProfile>> = {
     gfpSanitize: GFP_SANITIZE_NESTED,
     needsSpin: true,
     fetchWarn: FETCH_WARN_POOL,
-    tableInitLog: true,
+    earlyInitLog: "stackdepot: allocating hash table via alloc_large_system_hash",
+    lateInitLog: "stackdepot: allocating hash table of %lu entries via kvcalloc",
   },
 };
 
@@ -150,7 +160,8 @@ export const DEPOT_ERAS: readonly DepotEra[] = ["v4.6", "v4.7", "v4.9", "v6.1", 
 /**
  * The gfp mask the depot passes to the page source for a new pool, given the caller's gfp.
  * - up to 6.x: `gfp &= ~GFP_ZONEMASK; gfp &= (GFP_ATOMIC | GFP_KERNEL [| __GFP_NOLOCKDEP]);
- *   gfp |= __GFP_NOWARN` (GFP_ATOMIC still carried __GFP_ATOMIC, 0xa20, until 6.3);
+ *   gfp |= __GFP_NOWARN` (GFP_ATOMIC still carried __GFP_ATOMIC, 0xa20, until 6.3); v4.x as
+ *   released, without __GFP_NOLOCKDEP; v6.1 is 6.1.192, which has the 2024 stable backport;
  * - current: `gfp_nested_mask(gfp)` = `(gfp & (GFP_KERNEL | GFP_ATOMIC | __GFP_NOLOCKDEP)) |
  *   __GFP_NORETRY | __GFP_NOMEMALLOC | __GFP_NOWARN`.
  * @see lib/stackdepot.c stack_depot_save_flags / __stack_depot_save; include/linux/gfp.h
@@ -162,7 +173,9 @@ export function sanitizePoolGfp(gfp: Gfp, era: DepotEra = "current", gfpNolockde
     g = (g & (GFP_KERNEL | GFP_ATOMIC | gfpNolockdep)) | __GFP_NORETRY | __GFP_NOMEMALLOC | __GFP_NOWARN;
   } else {
     g &= ~GFP_ZONEMASK;
-    g &= mode === GFP_SANITIZE_CLASSIC_6_1 ? GFP_ATOMIC_6_1 | GFP_KERNEL : GFP_ATOMIC | GFP_KERNEL | gfpNolockdep;
+    if (mode === GFP_SANITIZE_CLASSIC_6_1) g &= GFP_ATOMIC_6_1 | GFP_KERNEL;
+    else if (mode === GFP_SANITIZE_CLASSIC_6_1_STABLE) g &= GFP_ATOMIC_6_1 | GFP_KERNEL | gfpNolockdep;
+    else g &= GFP_ATOMIC | GFP_KERNEL | gfpNolockdep;
     g |= __GFP_NOWARN;
   }
   return g >>> 0;

@@ -21,9 +21,11 @@ export {
   type StackDepotOptions,
 } from "./api.js";
 export { StackDepot, createStackDepot, decodeDepotHandle } from "./depot.js";
+export { DEPOT_NO_SPARE_WARNING } from "./pools.js";
 export { DEPOT_ERAS, ERA_PROFILES, gfpAllowsSpinning, sanitizePoolGfp, type EraProfile } from "./era.js";
 export { decodeHandle, encodeHandle, getExtraBits, handleLayout, layoutMaxPools, setExtraBits } from "./handle.js";
 export { JHASH_INITVAL, STACK_HASH_SEED, hashFrames, jhash2 } from "./jhash.js";
+export { KERNEL_TEXT_HIGH } from "./state.js";
 export { unlimitedPageSource } from "./page-source.js";
 export { ManualRcu, immediateRcu } from "./rcu.js";
 export {

@@ -55,20 +55,21 @@ function jhashFinal(a: number, b: number, c: number): number {
 
 /**
  * stackdepot's `hash_stack(entries, n)`: jhash2 over the `unsigned long entries[n]` array viewed
- * as 2n 32-bit words, seed 0x9747b28c. Our frames are u32 symbol ids standing for 64-bit return
- * addresses whose upper word is 0, so word 2i is frames[i] and word 2i+1 is 0 (little-endian).
+ * as 2n 32-bit words, seed 0x9747b28c. Our frames are u32 ids standing for the low words of 64-bit
+ * return addresses; `high` is their upper word (little-endian: word 2i is frames[i], word 2i+1 is
+ * `high`). An x86-64 kernel text address has 0xffffffff there; the default 0 is the pre-#17 model.
  * Equal to `jhash2(expand(frames), 0, 2n, seed)` without materialising the expansion.
  */
-export function hashFrames(frames: Uint32Array, n: number, seed: number = STACK_HASH_SEED): number {
-  return hashFramesI32(frames, n, seed) >>> 0;
+export function hashFrames(frames: Uint32Array, n: number, seed: number = STACK_HASH_SEED, high = 0): number {
+  return hashFramesI32(frames, n, seed, high | 0) >>> 0;
 }
 
 /**
  * @internal hashFrames as a signed int32 (same bits). The depot's hot path keeps hashes signed:
  * a uint32 above 2^31 is not a small integer in V8 and would be boxed (allocated) when it
- * crosses a call boundary.
+ * crosses a call boundary. `hi` is the upper word as an int32.
  */
-export function hashFramesI32(frames: Uint32Array, n: number, seed: number): number {
+export function hashFramesI32(frames: Uint32Array, n: number, seed: number, hi: number): number {
   const words = n << 1;
   let a = (JHASH_INITVAL + ((words << 2) | 0) + seed) | 0;
   let b = a;
@@ -77,13 +78,16 @@ export function hashFramesI32(frames: Uint32Array, n: number, seed: number): num
   let len = words;
   while (len > 3) {
     if ((w & 1) === 0) {
-      // words w, w+1, w+2 = frame, 0, frame
+      // words w, w+1, w+2 = frame, high, frame
       const f = w >>> 1;
       a = (a + frames[f]) | 0;
+      b = (b + hi) | 0;
       c = (c + frames[f + 1]) | 0;
     } else {
-      // words w, w+1, w+2 = 0, frame, 0
+      // words w, w+1, w+2 = high, frame, high
+      a = (a + hi) | 0;
       b = (b + frames[(w + 1) >>> 1]) | 0;
+      c = (c + hi) | 0;
     }
     a = (a - c) | 0; a ^= (c << 4) | (c >>> 28); c = (c + b) | 0;
     b = (b - a) | 0; b ^= (a << 6) | (a >>> 26); a = (a + c) | 0;
@@ -95,9 +99,9 @@ export function hashFramesI32(frames: Uint32Array, n: number, seed: number): num
     w += 3;
   }
   if (len === 0) return c | 0;
-  // Tail words w .. w+len-1; even positions hold frames.
-  if (len === 3 && ((w + 2) & 1) === 0) c = (c + frames[(w + 2) >>> 1]) | 0;
-  if (len >= 2 && ((w + 1) & 1) === 0) b = (b + frames[(w + 1) >>> 1]) | 0;
-  if ((w & 1) === 0) a = (a + frames[w >>> 1]) | 0;
+  // Tail words w .. w+len-1; even positions hold frames, odd ones the high word.
+  if (len === 3) c = (c + (((w + 2) & 1) === 0 ? frames[(w + 2) >>> 1] : hi)) | 0;
+  if (len >= 2) b = (b + (((w + 1) & 1) === 0 ? frames[(w + 1) >>> 1] : hi)) | 0;
+  a = (a + ((w & 1) === 0 ? frames[w >>> 1] : hi)) | 0;
   return jhashFinal(a, b, c);
 }

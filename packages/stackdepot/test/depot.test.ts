@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { GFP_KERNEL, type SymbolTable } from "@mm/api";
 import {
   DEPOT_CAP_WARNING,
+  DEPOT_NO_SPARE_WARNING,
   DEPOT_ERAS,
+  KERNEL_TEXT_HIGH,
+  STACK_HASH_SEED,
+  hashFrames,
+  jhash2,
   ManualRcu,
   REFCOUNT_SATURATED,
   STACK_DEPOT_FLAG_CAN_ALLOC,
@@ -172,8 +177,48 @@ describe("record sizes and pools", () => {
   });
 });
 
+describe("entries[] are unsigned long: frames stored and hashed with the kernel text upper word", () => {
+  it("bucket = jhash2 over (frame, 0xffffffff) word pairs & mask, as a real kernel's", () => {
+    const d = checked({ era: "current", buckets: 256 });
+    const t = trace(7);
+    const wide = new Uint32Array(32);
+    for (let i = 0; i < 16; i++) {
+      wide[2 * i] = t[i];
+      wide[2 * i + 1] = 0xffffffff;
+    }
+    const h = d.save(t, 16, GFP_KERNEL);
+    const ref = d.getStackRecord(h);
+    expect(ref).not.toBe(0);
+    expect(KERNEL_TEXT_HIGH).toBe(0xffffffff);
+    // checkInvariants (run by checked() after each call) recomputes every record's hash as
+    // hashFrames(frames, n, seed, 0xffffffff) and its bucket as hash & mask; that is jhash2 of the
+    // 64-bit entries:
+    const expected = jhash2(wide, 0, 32, STACK_HASH_SEED);
+    expect(hashFrames(t, 16, STACK_HASH_SEED, 0xffffffff)).toBe(expected);
+    expect(hashFrames(t, 16)).not.toBe(expected);
+    d.checkInvariants();
+    // A depot told the wrong high word stores different hashes, so its state differs.
+    const z = createStackDepot({ era: "current", buckets: 256, entryHighWord: 0 });
+    z.save(t, 16, GFP_KERNEL);
+    expect(z.stateDigest()).not.toBe(d.stateDigest());
+  });
+
+  it("entryHighWord 0 reproduces the pre-#17 zero-extended hashing (different buckets)", () => {
+    const a = checked({ era: "v6.1", buckets: 4096 });
+    const b = checked({ era: "v6.1", buckets: 4096, entryHighWord: 0 });
+    for (let t = 0; t < 50; t++) {
+      expect(a.save(trace(t), 16, GFP_KERNEL)).toBe(b.save(trace(t), 16, GFP_KERNEL));
+    }
+    // Handles come from pool offsets, so they agree; the bucket tables do not.
+    expect(a.stateDigest()).not.toBe(b.stateDigest());
+    expect(() => createStackDepot({ entryHighWord: -1 })).toThrow(expect.objectContaining({ code: "BAD_CONFIG" }));
+  });
+});
+
 describe("pool cap", () => {
-  for (const era of ["v4.7", "v6.1", "current"] as const) {
+  // 102 16-frame records (160 B) fill a 16 KiB pool; with maxPools 2 save #204 is the first refused.
+  for (const era of ["v4.7", "v6.1", "v6.7", "current"] as const) {
+    const newRec = era === "v6.7" || era === "current";
     it(`${era}: exhaustion returns 0 and warns once with the kernel's text`, () => {
       const src = new RecordingSource();
       const sink = logSink();
@@ -181,18 +226,46 @@ describe("pool cap", () => {
       const handles: number[] = [];
       let t = 0;
       for (; t < 204; t++) handles.push(d.save(trace(t), 16, GFP_KERNEL));
-      expect(handles.every((h) => h !== 0)).toBe(true);
+      // (v6.7's first record has handle 0: pool_index 0, offset 0, no valid bit.)
+      expect(handles.slice(era === "v6.7" ? 1 : 0).every((h) => h !== 0)).toBe(true);
+      expect(d.stats().persistentCount).toBe(204);
       expect(d.save(trace(t), 16, GFP_KERNEL)).toBe(0);
       expect(d.save(trace(t + 1), 16, GFP_KERNEL)).toBe(0);
       expect(sink.lines).toEqual([DEPOT_CAP_WARNING]);
       expect(DEPOT_CAP_WARNING).toBe("Stack depot reached limit capacity");
-      // no spare beyond the cap: exactly two pools were ever taken
-      expect(src.allocs).toHaveLength(2);
+      // 2016 code: next_slab_inited stops preallocating at the last slab, two pools ever taken.
+      // 6.8+ depot_init_pool (kernel bug, README): `pools_num < DEPOT_MAX_POOLS` is tested before
+      // the increment, so new_pool is reset to NULL after the last pool too; the next miss
+      // (save #103) preallocates a third pool and depot_keep_new_pool keeps it for good.
+      expect(src.allocs).toHaveLength(newRec ? 3 : 2);
       expect(src.frees).toHaveLength(0);
+      expect(d.stats().pools).toBe(2);
+      expect(d.stats().sparePools).toBe(newRec ? 1 : 0);
+      expect(d.stats().totalBytes).toBe((newRec ? 3 : 2) * 16384 + d.stats().tableBytes);
+      expect(d.poolPfns().spare).toBe(newRec ? src.allocs[2].pfn : -1);
       // nothing stored is lost; known traces still hit
       expect(d.save(trace(100), 16, GFP_KERNEL)).toBe(handles[100]);
       expect(d.fetchFrames(handles[203])).toEqual(trace(203));
-      expect(d.stats().pools).toBe(2);
+    });
+  }
+
+  for (const era of ["current"] as const) {
+    it(`${era}: no save may allocate after the last pool -> WARN_ON_ONCE(!new_pool) beside the cap warning`, () => {
+      const src = new RecordingSource();
+      const sink = logSink();
+      const d = checked({ era, pageSource: src, maxPools: 2, log: sink.log });
+      let t = 0;
+      // Through save #102, which installs the last pool and (the bug) resets new_pool to NULL.
+      for (; t <= 102; t++) expect(d.save(trace(t), 16, GFP_KERNEL)).not.toBe(0);
+      expect(d.stats()).toMatchObject({ pools: 2, sparePools: 0 });
+      // Saves without STACK_DEPOT_FLAG_CAN_ALLOC never preallocate, so new_pool stays NULL.
+      for (; t < 204; t++) expect(d.save(trace(t), 16, GFP_KERNEL, 0)).not.toBe(0);
+      expect(d.save(trace(t), 16, GFP_KERNEL, 0)).toBe(0);
+      expect(d.save(trace(t + 1), 16, GFP_KERNEL)).toBe(0);
+      expect(sink.lines).toEqual([DEPOT_NO_SPARE_WARNING, DEPOT_CAP_WARNING]);
+      // The CAN_ALLOC save after the cap preallocated once more and kept it (new_pool was NULL).
+      expect(src.allocs).toHaveLength(3);
+      expect(d.stats().sparePools).toBe(1);
     });
   }
 

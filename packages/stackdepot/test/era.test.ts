@@ -55,6 +55,17 @@ describe("pool gfp sanitising (what the page source sees)", () => {
     expect(sanitizePoolGfp(GFP_KERNEL | 0x8000000, "v6.7", 0)).toBe(0x2cc0);
   });
 
+  it("v6.1 is 6.1.192: the 2024 stable backport of 6fe60465e1d5 keeps __GFP_NOLOCKDEP; v4.x as released drop it", () => {
+    const NOLOCKDEP = 0x8000000;
+    expect(sanitizePoolGfp(GFP_KERNEL | NOLOCKDEP, "v6.1", NOLOCKDEP)).toBe(0x8002cc0);
+    expect(sanitizePoolGfp(GFP_KERNEL | NOLOCKDEP, "v6.1", 0)).toBe(0x2cc0);
+    for (const era of ["v4.6", "v4.7", "v4.9"] as const) expect(sanitizePoolGfp(GFP_KERNEL | NOLOCKDEP, era, NOLOCKDEP)).toBe(0x2cc0);
+    // ... and the page source sees it on the pool allocation.
+    const src = new RecordingSource();
+    createStackDepot({ era: "v6.1", pageSource: src, buckets: 256, gfpNolockdep: NOLOCKDEP }).save(trace(1), 16, GFP_KERNEL | NOLOCKDEP);
+    expect(src.allocs.map((a) => a.gfp)).toEqual([0x8002cc0]);
+  });
+
   it("v4.x .. v6.1: GFP_ATOMIC still had __GFP_ATOMIC (0xa20)", () => {
     for (const era of ["v4.6", "v4.7", "v4.9", "v6.1"] as const) {
       expect(seen(era, GFP_HIGHUSER_MOVABLE | __GFP_COMP)).toEqual([0x2cc0, 0x2cc0]);
@@ -142,6 +153,18 @@ describe("hash table sizing", () => {
     const d = createStackDepot({ memoryBytes: 4 * 2 ** 30, tableInit: "late", log: b.log });
     expect(b.all).toEqual(["stackdepot: allocating hash table of 262144 entries via kvcalloc"]);
     expect(d.stats().tableBytes).toBe(262144 * 16);
+  });
+
+  it("6.1 (no pr_fmt yet): the late table prints 'Stack Depot allocating ... with kvcalloc'; early prints only alloc_large_system_hash's line", () => {
+    // v6.1 lib/stackdepot.c stack_depot_init: pr_info("Stack Depot allocating hash table of %lu
+    // entries with kvcalloc\n", entries); stack_depot_early_init has no pr_info of its own.
+    const late = logSink();
+    createStackDepot({ era: "v6.1", kernelPages: 64221, tableInit: "late", log: late.log });
+    expect(late.all).toEqual([`Stack Depot allocating hash table of ${lateTableEntries(64221)} entries with kvcalloc`]);
+    expect(lateTableEntries(64221)).toBe(16384); // roundup_pow_of_two(64221) = 65536, >> 2
+    const early = logSink();
+    createStackDepot({ era: "v6.1", kernelPages: 64221, log: early.log });
+    expect(early.all).toEqual(["stackdepot hash table entries: 16384 (order: 5, 131072 bytes, linear)"]);
   });
 
   it("bad sizes are config errors", () => {

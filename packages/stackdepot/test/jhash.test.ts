@@ -99,6 +99,23 @@ describe("hashFrames (stackdepot hash_stack over 64-bit entries)", () => {
     );
   });
 
+  it("equals jhash2 over (id, high) pairs: 0xffffffff is an x86-64 kernel text address's upper word", () => {
+    fc.assert(
+      fc.property(fc.uint32Array({ minLength: 1, maxLength: 70 }), fc.constantFrom(0xffffffff, 0x12345678, 1), (frames, high) => {
+        const wide = new Uint32Array(frames.length * 2);
+        for (let i = 0; i < frames.length; i++) {
+          wide[2 * i] = frames[i];
+          wide[2 * i + 1] = high;
+        }
+        expect(hashFrames(frames, frames.length, STACK_HASH_SEED, high)).toBe(refHashlittle(le(wide), STACK_HASH_SEED));
+      }),
+      { numRuns: 500 },
+    );
+    // A real 6.1 frame, 0xffffffff81234567, does not hash like the zero-extended 0x81234567.
+    const f = new Uint32Array([0x81234567]);
+    expect(hashFrames(f, 1, STACK_HASH_SEED, 0xffffffff)).not.toBe(hashFrames(f, 1));
+  });
+
   it("hashes only the first n frames", () => {
     const f = new Uint32Array([5, 6, 7, 8]);
     expect(hashFrames(f, 2)).toBe(hashFrames(new Uint32Array([5, 6]), 2));

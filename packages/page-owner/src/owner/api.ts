@@ -171,8 +171,10 @@ export interface PageOwnerOptions {
    */
   readonly onUnwind?: () => void;
   /**
-   * Memoise trace -> handle in front of the depot (model-side speed-up; handles and depot contents
-   * are the same either way, since page_owner's depot records are persistent). @defaultValue true
+   * Memoise trace -> handle in front of the depot: a model-only shortcut that skips the depot's
+   * jhash2 and bucket walk, which the kernel does on every save. Handles, records and depot
+   * contents are the same either way (page_owner's depot records are persistent); only the
+   * depot's save count and the cost differ. @defaultValue false (the kernel-faithful path)
    */
   readonly traceMemo?: boolean;
 }

@@ -25,6 +25,13 @@ export interface EraTraits {
   readonly showHandles: boolean;
   /** Migration copies every sub-page and swaps handles (6.9 fix), vs the head record only (6.1). */
   readonly folioCopy: boolean;
+  /**
+   * Migration stores the *migrating* task's pid/tgid as the new folio's free_pid/free_tgid:
+   * 6.9+ __update_page_owner_free_handle ignores its pid/tgid arguments (a kernel bug).
+   */
+  readonly migrateFreePidFromCurrent: boolean;
+  /** __split_page_owner(page, old_order, new_order) (6.10, Zi Yan) vs (page, nr) writing order 0. */
+  readonly splitToOrder: boolean;
   /** Text formats exist for this era (6.1+ only are modelled byte-exact). */
   readonly text: boolean;
   /** debugfs first line still carries `, free_ts %llu ns` (removed in 6.7). */
@@ -53,6 +60,8 @@ export const ERA_TRAITS: Readonly<Record<OwnerEra, EraTraits>> = {
     stackCounts: false,
     showHandles: false,
     folioCopy: false,
+    migrateFreePidFromCurrent: false,
+    splitToOrder: false,
     text: false,
     debugfsFreeTs: false,
     pfnHex: false,
@@ -72,6 +81,8 @@ export const ERA_TRAITS: Readonly<Record<OwnerEra, EraTraits>> = {
     stackCounts: false,
     showHandles: false,
     folioCopy: false,
+    migrateFreePidFromCurrent: false,
+    splitToOrder: false,
     text: false,
     debugfsFreeTs: false,
     pfnHex: false,
@@ -89,6 +100,8 @@ export const ERA_TRAITS: Readonly<Record<OwnerEra, EraTraits>> = {
     stackCounts: false,
     showHandles: false,
     folioCopy: false,
+    migrateFreePidFromCurrent: false,
+    splitToOrder: false,
     text: true,
     debugfsFreeTs: true,
     pfnHex: false,
@@ -106,6 +119,8 @@ export const ERA_TRAITS: Readonly<Record<OwnerEra, EraTraits>> = {
     stackCounts: true,
     showHandles: false,
     folioCopy: true,
+    migrateFreePidFromCurrent: true,
+    splitToOrder: true,
     text: true,
     debugfsFreeTs: false,
     pfnHex: true,
@@ -123,6 +138,8 @@ export const ERA_TRAITS: Readonly<Record<OwnerEra, EraTraits>> = {
     stackCounts: true,
     showHandles: true,
     folioCopy: true,
+    migrateFreePidFromCurrent: true,
+    splitToOrder: true,
     text: true,
     debugfsFreeTs: false,
     pfnHex: true,

@@ -68,7 +68,8 @@ export function boot(o: BootOptions = {}): Booted {
   const pe = createPageExt({
     ranges: [{ startPfn: 0, endPfn: m.nrPages }],
     log: (l) => lines.push(l),
-    flagsWord: era === "v4.6" || era === "v4.7" ? "always" : "shared",
+    // need_shared_flags arrived in 6.3: 6.1 and older always reserve the flags word.
+    flagsWord: era === "6.10" || era === "6.19" ? "shared" : "always",
   });
   const b = { sym, clock, init, tasks, m, depot, pe, lines } as Booted;
   const po = createPageOwner({
