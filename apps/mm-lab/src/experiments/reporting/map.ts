@@ -26,7 +26,7 @@ export interface MapConfig {
   readonly axes: MapAxes;
   /** "slices": delay x device, and guest x freed, through the centre; "full": the product. @defaultValue "slices" */
   readonly layout: "slices" | "full";
-  /** Seeds per cell. @defaultValue 8 */
+  /** Seeds per cell. @defaultValue 6 */
   readonly seeds: number;
   /** @defaultValue 1 */
   readonly firstSeed: number;
@@ -51,7 +51,7 @@ export const DEFAULT_MAP: MapConfig = {
     guestMiB: [512, 1024, 2048],
   },
   layout: "slices",
-  seeds: 8,
+  seeds: 6,
   firstSeed: 1,
 };
 
