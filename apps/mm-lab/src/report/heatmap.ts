@@ -19,8 +19,8 @@ export function axisValues(cells: readonly Cell[], axis: string): ParamValue[] {
   return [...nums, ...seen.filter((v) => typeof v === "string")];
 }
 
-/** Heatmaps of `metric`, one per policy that has cells, over `axes[0]` x `axes[1]`. */
-export function heatmapCharts(metric: MetricSpec, policies: readonly string[], axes: readonly string[], cells: readonly Cell[]): Chart[] {
+/** Heatmaps of `metric`, one per policy that has cells, over `axes[0]` x `axes[1]`; `slice` names a map's slice (id and title). */
+export function heatmapCharts(metric: MetricSpec, policies: readonly string[], axes: readonly string[], cells: readonly Cell[], slice?: string): Chart[] {
   const xAxis = axes[0];
   if (xAxis === undefined) return [];
   const yAxis = axes[1];
@@ -50,7 +50,7 @@ export function heatmapCharts(metric: MetricSpec, policies: readonly string[], a
       const label = `{${style}v|${fmt(e.value, metric.digits)}}${interval === "" ? "" : `\n{${style}i|${interval}}`}`;
       return { value: [xi, yi, e.value], label: { formatter: label } };
     });
-    const id = `heatmap-${slug(metric.key)}-${slug(policy)}`;
+    const id = `heatmap-${slug(metric.key)}-${slug(policy)}${slice === undefined ? "" : `-${slug(slice)}`}`;
     const svg = renderSvg(
       {
         textStyle: TEXT,
@@ -93,7 +93,7 @@ export function heatmapCharts(metric: MetricSpec, policies: readonly string[], a
     charts.push({
       kind: "heatmap",
       id,
-      title: `${metricTitle(metric)}: ${policy}`,
+      title: `${metricTitle(metric)}: ${policy}${slice === undefined ? "" : ` (${slice})`}`,
       caption: `${metric.description} Each cell: value and [interval].`,
       points: mine.length,
       svg,
