@@ -4,7 +4,7 @@
  * across the policies, so equal colours mean equal values.
  */
 import type { Cell, MetricSpec, ParamValue } from "./data.js";
-import { type Chart, SMALL, slug, TEXT } from "./chart.js";
+import { type Chart, SMALL, slug, TEXT, WIDE } from "./chart.js";
 import { fmt, fmtInterval, metricTitle } from "./format.js";
 import { renderSvg } from "./svg.js";
 
@@ -35,6 +35,8 @@ export function heatmapCharts(metric: MetricSpec, policies: readonly string[], a
     max = Math.max(max, e.value);
   }
   if (min === max) max = min + 1;
+  // Each cell prints "[0.00, 0.39]": past three columns the small chart's cells are too narrow for it.
+  const size = xs.length > 3 ? WIDE : SMALL;
   const charts: Chart[] = [];
   for (const policy of policies) {
     const mine = cells.filter((c) => c.policy === policy && metric.key in c.metrics);
@@ -86,8 +88,8 @@ export function heatmapCharts(metric: MetricSpec, policies: readonly string[], a
           },
         ],
       },
-      SMALL.width,
-      SMALL.height,
+      size.width,
+      size.height,
       id,
     );
     charts.push({
