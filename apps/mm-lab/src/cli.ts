@@ -13,6 +13,9 @@ import type { AnyExperiment, Progress, RunIO } from "./experiment.js";
 import { experiments } from "./experiments/index.js";
 import { runCommand } from "./commands/run.js";
 import { reportCommand } from "./report/command.js";
+import { sweepCommand } from "./commands/sweep.js";
+import { mergeCommand, queryCommand } from "./commands/query.js";
+import { importCommand } from "./commands/import.js";
 import { replayCommand } from "./commands/replay.js";
 
 /** The experiment `mm-lab` runs when none is named (the README's main job). */
@@ -52,7 +55,7 @@ export function addSub(parent: Command, cmd: Command): Command {
 }
 
 /** Commands that take an experiment name as their first argument. */
-const EXPERIMENT_COMMANDS = new Set(["run"]);
+const EXPERIMENT_COMMANDS = new Set(["run", "sweep"]);
 
 /**
  * Parse and run. Throws what the command threw (MmError for bad input, CommanderError from
@@ -70,10 +73,15 @@ export async function runCli(program: Command, argv: readonly string[], out: (s:
     .action(() => {
       for (const e of experiments) out(`${e.name.padEnd(20)} ${e.summary}\n`);
     });
-  program.addCommand(replayCommand(out));
+  addSub(program, replayCommand(out));
   const run = program.command("run").description("run an experiment (see `mm-lab run <experiment> --help`)");
   for (const e of experiments) addSub(run, runCommand(e, (json) => makeIO(json, out)));
   addSub(program, reportCommand(makeIO(false, out)));
+  const sweep = program.command("sweep").description("sweep an experiment over a grid or sample (see `mm-lab sweep <experiment> --help`)");
+  for (const e of experiments) addSub(sweep, sweepCommand(e, out));
+  addSub(program, queryCommand(out));
+  addSub(program, mergeCommand(out));
+  addSub(program, importCommand(out));
   const args = argv.slice(2);
   if (args.length === 0) {
     await program.parseAsync([...argv, "run", DEFAULT_EXPERIMENT]);

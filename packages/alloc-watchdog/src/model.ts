@@ -39,6 +39,7 @@ import {
   MAX_PAGE_ORDER,
   MmError,
   type Order,
+  MAX_RECLAIM_RETRIES,
   PAGE_ALLOC_COSTLY_ORDER,
   type PageSource,
   type Pfn,
@@ -63,6 +64,7 @@ import {
   TASK_RUNNING,
   TASK_UNINTERRUPTIBLE,
 } from "./api.js";
+import { createPrng, type Prng } from "@mm/sim";
 import { kernelComm } from "./format.js";
 import { MemallocTable } from "./memalloc.js";
 
@@ -160,7 +162,7 @@ export interface StallModelConfig {
   /** null: no OOM killer (allocations that may not fail loop forever). */
   readonly oom?: OomConfig | null;
   readonly hz?: number;
-  /** Seed of the model's own PRNG (mulberry32) when `random` is not given. */
+  /** Seed of the model's own PRNG (@mm/sim's, forked "alloc-watchdog/model") when `random` is not given. */
   readonly seed?: number;
   /** Uniform [0, 1) source (e.g. a fork of the simulation's PRNG). */
   readonly random?: () => number;
@@ -222,25 +224,12 @@ function inSlowpath(p: number): boolean {
   return (p >= P_RETRY && p <= P_OOM_SLEEP) || p === P_SHRINK_IO;
 }
 
-const MAX_RECLAIM_RETRIES = 16;
 /** The initial page cache: a mapping's GFP_HIGHUSER_MOVABLE, without reclaim (it is boot-time fill). */
 const PAGECACHE_GFP = (GFP_HIGHUSER_MOVABLE & ~__GFP_RECLAIM) | __GFP_NOWARN;
 const SWAP_CLUSTER_MAX = 32;
 const NO_TASK = -1;
 /** select_bad_process() found a live victim not yet reaped: wait for it. */
 const OOM_ABORT = -2;
-
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface StallModelStats {
   /** Blocks handed to tasks. */
@@ -356,7 +345,8 @@ export class AllocStallModel implements MemallocTaskView {
     this.hz = cfg.hz ?? DEFAULT_HZ;
     if (!(this.hz > 0)) throw new MmError("BAD_CONFIG", `HZ must be > 0, got ${this.hz}`);
     this.jiffyNs = 1e9 / this.hz;
-    this.rand = cfg.random ?? prng(cfg.seed ?? 1);
+    const own = cfg.random === undefined ? createPrng(cfg.seed ?? 1).fork("alloc-watchdog/model") : null;
+    this.rand = cfg.random ?? (() => (own as Prng).nextFloat());
     this.batch = cfg.reclaim.batch ?? SWAP_CLUSTER_MAX;
     const d = cfg.reclaim.disk;
     if (!(this.batch >= 1) || !(cfg.reclaim.costPerPageNs >= 0) || !(d.requestNs >= 0) || !(d.pageNs >= 0))

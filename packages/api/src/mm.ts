@@ -13,6 +13,8 @@ export const MAX_PAGE_ORDER = 10;
 export const NR_PAGE_ORDERS = MAX_PAGE_ORDER + 1;
 export const MAX_ORDER_NR_PAGES = 1 << MAX_PAGE_ORDER;
 export const PAGE_ALLOC_COSTLY_ORDER = 3;
+/** mm/internal.h MAX_RECLAIM_RETRIES: no-progress reclaim rounds should_reclaim_retry() allows. */
+export const MAX_RECLAIM_RETRIES = 16;
 /** x86-64 with hugetlb: HPAGE_PMD_ORDER. */
 export const PAGEBLOCK_ORDER = 9;
 export const PAGEBLOCK_NR_PAGES = 1 << PAGEBLOCK_ORDER;

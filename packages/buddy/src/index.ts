@@ -3,10 +3,9 @@
  * pageblocks, fallbacks, watermarks, refcounts, isolation, migration, CMA, /proc formats — and a
  * small generic buddy arena for any address space.
  */
+export { BuddyMachine, createMachine } from "./machine.js";
+export { Zone } from "./internal/node.js";
 export {
-  BuddyMachine,
-  createMachine,
-  Zone,
   noReclaim,
   ALLOC_KSWAPD,
   MAX_RECLAIM_RETRIES,
@@ -19,7 +18,7 @@ export {
   type CpusetInfo,
   type ZoneView,
   type BuddyStats,
-} from "./machine.js";
+} from "./api.js";
 export {
   PB_BUDDY,
   PB_ALLOC,

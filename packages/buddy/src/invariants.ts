@@ -2,41 +2,9 @@
  * The buddy allocator's invariants, checked from scratch over every list and every page.
  * Kernel counterpart: what CONFIG_DEBUG_VM's VM_BUG_ONs and check_free_page() assume.
  */
-import {
-  MAX_NR_ZONES as MAX_NR_ZONES_,
-  MIGRATE_CMA as MIGRATE_CMA_,
-  MIGRATE_ISOLATE as MIGRATE_ISOLATE_,
-  MIGRATE_PCPTYPES as MIGRATE_PCPTYPES_,
-  MIGRATE_TYPES as MIGRATE_TYPES_,
-  MmError,
-} from "@mm/api";
-import type { BuddyMachine } from "./machine.js";
-import {
-  PB_ALLOC as PB_ALLOC_,
-  PB_BUDDY as PB_BUDDY_,
-  PB_HEAD as PB_HEAD_,
-  PB_ISOLATED as PB_ISOLATED_,
-  PB_MOVABLE as PB_MOVABLE_,
-  PB_REPORTED as PB_REPORTED_,
-  PB_RESERVED as PB_RESERVED_,
-  PB_TAIL as PB_TAIL_,
-} from "./page-state.js";
-
-// Module-local copies of imported constants: under Vite's module runner (tests, benches) an
-// imported binding is a getter call, a local const is a plain load on the hot paths.
-const MAX_NR_ZONES = MAX_NR_ZONES_;
-const MIGRATE_CMA = MIGRATE_CMA_;
-const MIGRATE_ISOLATE = MIGRATE_ISOLATE_;
-const MIGRATE_PCPTYPES = MIGRATE_PCPTYPES_;
-const MIGRATE_TYPES = MIGRATE_TYPES_;
-const PB_ALLOC = PB_ALLOC_;
-const PB_BUDDY = PB_BUDDY_;
-const PB_HEAD = PB_HEAD_;
-const PB_ISOLATED = PB_ISOLATED_;
-const PB_MOVABLE = PB_MOVABLE_;
-const PB_REPORTED = PB_REPORTED_;
-const PB_RESERVED = PB_RESERVED_;
-const PB_TAIL = PB_TAIL_;
+import { MAX_NR_ZONES, MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, MIGRATE_PCPTYPES, MIGRATE_TYPES, MmError } from "@mm/api";
+import { listHead, type NodeState, zoneIdxOf } from "./internal/node.js";
+import { PB_ALLOC, PB_BUDDY, PB_HEAD, PB_ISOLATED, PB_MOVABLE, PB_REPORTED, PB_RESERVED, PB_TAIL } from "./page-state.js";
 
 function fail(msg: string, detail?: Record<string, number | string>): never {
   throw new MmError("INVARIANT", msg, detail);
@@ -63,7 +31,7 @@ export interface PageCensus {
  *   reserved, per zone.
  * @returns the per-zone census (index = zone).
  */
-export function checkInvariants(m: BuddyMachine): PageCensus[] {
+export function checkInvariants(m: NodeState): PageCensus[] {
   const { flags, order, refcount, next, prev, pageblockMt, nrPfns, maxOrder, pageblockOrder } = m;
   const seen = new Uint8Array(nrPfns);
   const census: PageCensus[] = [];
@@ -77,7 +45,7 @@ export function checkInvariants(m: BuddyMachine): PageCensus[] {
     for (let o = 0; o <= maxOrder; o++) {
       let blocks = 0;
       for (let mt = 0; mt < MIGRATE_TYPES; mt++) {
-        const s = m.listHead(z, o, mt);
+        const s = listHead(m, z, o, mt);
         let p = next[s];
         let guard = 0;
         if (prev[next[s]] !== s) fail(`list head ${z}/${o}/${mt} has a broken first link`);
@@ -87,7 +55,7 @@ export function checkInvariants(m: BuddyMachine): PageCensus[] {
           if (prev[next[p]] !== p) fail(`broken links at pfn ${p}`, { pfn: p });
           if ((flags[p] & ~PB_REPORTED) !== PB_BUDDY) fail(`listed pfn ${p} has flags 0x${flags[p].toString(16)}`, { pfn: p });
           if (order[p] !== o) fail(`pfn ${p} on order-${o} list has order ${order[p]}`, { pfn: p });
-          if (m.zoneOf(p) !== z || p < zone.startPfn || p >= zone.endPfn) fail(`pfn ${p} on a list of zone ${z}`, { pfn: p });
+          if (zoneIdxOf(m, p) !== z || p < zone.startPfn || p >= zone.endPfn) fail(`pfn ${p} on a list of zone ${z}`, { pfn: p });
           if (seen[p] !== 0) fail(`pfn ${p} is on two lists`, { pfn: p });
           if ((p & ((1 << o) - 1)) !== 0) fail(`free block ${p} not aligned to order ${o}`, { pfn: p });
           const pbmt = pageblockMt[p >>> pageblockOrder];
@@ -102,7 +70,7 @@ export function checkInvariants(m: BuddyMachine): PageCensus[] {
           p = next[p];
         }
       }
-      if (blocks !== m.nrFree(z, o)) fail(`zone ${z} order ${o}: nr_free ${m.nrFree(z, o)} but ${blocks} listed`);
+      if (blocks !== m.nrFreeArr[z * m.nrOrders + o]) fail(`zone ${z} order ${o}: nr_free ${m.nrFreeArr[z * m.nrOrders + o]} but ${blocks} listed`);
     }
     if (zone.freePages !== freeAccounted) fail(`zone ${zone.name}: NR_FREE_PAGES ${zone.freePages}, lists hold ${freeAccounted}`);
     if (zone.freeCmaPages !== freeCma) fail(`zone ${zone.name}: NR_FREE_CMA_PAGES ${zone.freeCmaPages}, lists hold ${freeCma}`);
@@ -115,7 +83,7 @@ export function checkInvariants(m: BuddyMachine): PageCensus[] {
     while (ri < ranges.length && ranges[ri].endPfn <= p) ri++;
     const present = ri < ranges.length && ranges[ri].startPfn <= p;
     const f = flags[p];
-    const z = m.zoneOf(p);
+    const z = zoneIdxOf(m, p);
     if (f & PB_RESERVED) {
       if (f !== PB_RESERVED) fail(`reserved pfn ${p} has flags 0x${f.toString(16)}`, { pfn: p });
       if (present) census[z].reserved++;
@@ -151,7 +119,7 @@ export function checkInvariants(m: BuddyMachine): PageCensus[] {
     for (let t = p + 1; t < p + n; t++) {
       if (flags[t] !== tailFlags) fail(`pfn ${t} inside the block at ${p} has flags 0x${flags[t].toString(16)}`, { pfn: t, head: p });
       if (refcount[t] !== 0) fail(`pfn ${t} inside the block at ${p} has refcount ${refcount[t]}`, { pfn: t, head: p });
-      if (m.zoneOf(t) !== z) fail(`block ${p} crosses a zone boundary`, { pfn: p });
+      if (zoneIdxOf(m, t) !== z) fail(`block ${p} crosses a zone boundary`, { pfn: p });
     }
     p += n;
   }
@@ -165,11 +133,31 @@ export function checkInvariants(m: BuddyMachine): PageCensus[] {
     if (zone.managed !== zone.present - c.reserved) fail(`zone ${zone.name}: managed ${zone.managed} != present - reserved`);
   }
   for (let i = 0; i < pageblockMt.length; i++) if (pageblockMt[i] >= MIGRATE_TYPES) fail(`pageblock ${i} has mt ${pageblockMt[i]}`);
+
+  // 4. The HighAtomic reserve, the watermarks and lowmem_reserve of every zone.
+  const pbn = m.pageblockNrPages;
+  for (const zone of m.zones) {
+    let highatomic = 0;
+    for (let p = zone.startPfn & ~(pbn - 1); p < zone.endPfn; p += pbn) if (pageblockMt[p >>> pageblockOrder] === MIGRATE_HIGHATOMIC) highatomic++;
+    // reserve adds and unreserve subtracts whole pageblocks; isolating a HighAtomic pageblock
+    // relabels it without touching the counter (6.1 set_migratetype_isolate), so >= not ==.
+    if (zone.nrReservedHighatomic % pbn !== 0 || zone.nrReservedHighatomic < highatomic * pbn)
+      fail(`zone ${zone.name}: nr_reserved_highatomic ${zone.nrReservedHighatomic} for ${highatomic} HighAtomic pageblocks`);
+    if (!(zone.wmarkMin <= zone.wmarkLow && zone.wmarkLow <= zone.wmarkHigh && zone.wmarkHigh <= zone.wmarkPromo && zone.wmarkMin >= 0))
+      fail(`zone ${zone.name}: watermarks min ${zone.wmarkMin} low ${zone.wmarkLow} high ${zone.wmarkHigh} promo ${zone.wmarkPromo} out of order`);
+    if (zone.watermarkBoost < 0) fail(`zone ${zone.name}: negative watermark_boost`);
+    // setup_per_zone_lowmem_reserve: 0 up to the zone itself, then cumulative sums over higher zones.
+    const lr = zone.lowmemReserve;
+    for (let j = 0; j < MAX_NR_ZONES; j++) {
+      if (j <= zone.idx && lr[j] !== 0) fail(`zone ${zone.name}: lowmem_reserve[${j}] = ${lr[j]}, must be 0`);
+      if (j > zone.idx + 1 && lr[j] < lr[j - 1]) fail(`zone ${zone.name}: lowmem_reserve decreases at ${j}`);
+    }
+  }
   return census;
 }
 
 /** No free buddy of the same order unless __free_one_page's pageblock rule kept them apart. */
-function checkBuddy(m: BuddyMachine, p: number, o: number): void {
+function checkBuddy(m: NodeState, p: number, o: number): void {
   if (o >= m.maxOrder) return;
   const b = p ^ (1 << o);
   if ((m.flags[b] & PB_BUDDY) === 0 || m.order[b] !== o) return;
@@ -178,7 +166,7 @@ function checkBuddy(m: BuddyMachine, p: number, o: number): void {
     const a = m.pageblockMt[p >>> pbo];
     const c = m.pageblockMt[b >>> pbo];
     if (a !== c && (a >= MIGRATE_PCPTYPES || c >= MIGRATE_PCPTYPES)) return;
-    // unreserve_highatomic_pageblock relabels without merging, in the kernel too.
+    // A pageblock relabelled without merging (relabelWithoutMerge), in the kernel too.
     if (m.pageblockWasHighatomic[p >>> pbo] !== 0 || m.pageblockWasHighatomic[b >>> pbo] !== 0) return;
   }
   fail(`free blocks ${Math.min(p, b)} and ${Math.max(p, b)} of order ${o} were not merged`, { pfn: p, buddy: b, order: o });

@@ -200,6 +200,12 @@ export interface TracerCommonOptions {
   readonly pages: PageStateReader;
   readonly depot: StackStore;
   readonly sink: EventSink;
+  /**
+   * Where failure events go when not to `sink`: their own tracefs instance
+   * (`mkdir instances/fail`), so the put traffic in `sink` cannot overwrite them.
+   * @defaultValue null (failures share `sink`, as with one top-level buffer)
+   */
+  readonly failSink?: EventSink | null;
 }
 
 /** How a reason filter acts. */

@@ -7,9 +7,11 @@
  * rb_handle_head_page), kernel/trace/trace.c (__ftrace_trace_stack, print_event_info,
  * print_func_help_header_irq), kernel/trace/trace_output.c (trace_print_context, trace_stack_print).
  *
- * Model simplifications: one CPU's buffer; no separate reader page (the ring keeps all nr_pages for
- * data); a time extend is charged when the delta to the previous event on the same page exceeds
- * 27 bits (the first event of a page takes its time from the page header).
+ * Model simplifications: this is one CPU's buffer (`percpuFtrace` puts one per CPU); no separate
+ * reader page (the ring keeps all nr_pages for data); a time extend is charged when the delta to
+ * the previous event on the same page exceeds 27 bits (the first event of a page takes its time
+ * from the page header). `consume` is a draining reader (trace_pipe / trace-cmd record): it takes
+ * every resident entry at once, where the kernel's reader swaps out one page at a time.
  */
 import { MmError } from "@mm/api";
 import type { EventList, EventSink, RenderContext, SinkStats, TraceEvent } from "./api.js";
@@ -68,6 +70,8 @@ class FtraceRing implements EventSink {
   private overrun = 0;
   private dropped = 0;
   private lostEvents = 0;
+  /** Entries taken out by a draining reader (`consume`). */
+  private consumed = 0;
 
   constructor(options: FtraceRingOptions) {
     const kb = options.bufferSizeKb ?? TRACE_BUF_SIZE_DEFAULT / 1024;
@@ -168,21 +172,43 @@ class FtraceRing implements EventSink {
     return toEventList(st, slots, handles);
   }
 
+  /** Timestamp (ns) of the oldest resident entry, -1 when the ring is empty. */
+  oldestTs(): number {
+    const st = this.store;
+    return st.length === 0 ? -1 : st.ts[st.slot(0)];
+  }
+
+  /**
+   * A draining reader (trace_pipe, trace-cmd record): hand over every resident event, oldest first,
+   * and empty the ring. Counters of what was written and lost are kept.
+   */
+  consume(): EventList {
+    const list = this.snapshot();
+    this.consumed += this.store.length;
+    this.store.clear();
+    this.pageUsed.fill(0);
+    this.pageEntries.fill(0);
+    this.tail = 0;
+    return list;
+  }
+
+  /** Entries a draining reader has taken so far. */
+  get consumedEntries(): number {
+    return this.consumed;
+  }
+
   /** The tracefs `trace` file: header, then one line per event and a block per stack. */
   render(ctx: RenderContext): string {
     const st = this.store;
-    const parts: string[] = [
-      "# tracer: nop\n#\n",
-      `# entries-in-buffer/entries-written: ${st.length}/${st.length + this.overrun}   #P:${this.nrCpus}\n#\n`,
-      "#                                _-----=> irqs-off/BH-disabled\n",
-      "#                               / _----=> need-resched\n",
-      "#                              | / _---=> hardirq/softirq\n",
-      "#                              || / _--=> preempt-depth\n",
-      "#                              ||| / _-=> migrate-disable\n",
-      "#                              |||| /     delay\n",
-      "#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION\n",
-      "#              | |         |   |||||     |         |\n",
-    ];
+    const lines = this.renderLines(ctx);
+    return traceHeader(st.length, st.length + this.overrun, this.nrCpus) + lines.text.join("");
+  }
+
+  /** Every resident entry's text (an event line or a stack block) with its timestamp, oldest first. */
+  renderLines(ctx: RenderContext): { readonly ts: number[]; readonly text: string[] } {
+    const st = this.store;
+    const ts: number[] = [];
+    const parts: string[] = [];
     const cpu = String(this.cpu).padStart(3, "0");
     const list = this.snapshotAll();
     for (let i = 0; i < st.length; i++) {
@@ -198,8 +224,9 @@ class FtraceRing implements EventSink {
       } else {
         parts.push(`${context}${EVENT_NAMES[st.kind[s]]}: ${formatEventBody(list, i, ctx.reasonNames)}\n`);
       }
+      ts.push(st.ts[s]);
     }
-    return parts.join("");
+    return { ts, text: parts };
   }
 
   /** Every resident entry (stacks included) as an EventList, for rendering by index. */
@@ -215,7 +242,7 @@ class FtraceRing implements EventSink {
     this.pageEntries.fill(0);
     this.tail = 0;
     this.lastTs = 0;
-    this.offered = this.unsupported = this.written = this.bytesWritten = this.overrun = this.dropped = this.lostEvents = 0;
+    this.offered = this.unsupported = this.written = this.bytesWritten = this.overrun = this.dropped = this.lostEvents = this.consumed = 0;
   }
 
   checkInvariants(): void {
@@ -226,8 +253,8 @@ class FtraceRing implements EventSink {
       entries += this.pageEntries[p];
     }
     if (entries !== this.store.length) throw new MmError("INVARIANT", `pages hold ${entries} entries, store ${this.store.length}`);
-    if (this.written !== this.store.length + this.overrun)
-      throw new MmError("INVARIANT", `written ${this.written} != resident ${this.store.length} + overrun ${this.overrun}`);
+    if (this.written !== this.store.length + this.overrun + this.consumed)
+      throw new MmError("INVARIANT", `written ${this.written} != resident ${this.store.length} + overrun ${this.overrun} + consumed ${this.consumed}`);
     // Pages holding entries form one run ending at the tail (newest); the rest are empty.
     let k = 0;
     while (k < this.nrPages && this.pageEntries[(this.tail - k + this.nrPages) % this.nrPages] > 0) k++;
@@ -237,7 +264,33 @@ class FtraceRing implements EventSink {
   }
 }
 
+/** print_event_info + print_func_help_header_irq: the `trace` file's header (nop tracer). */
+export function traceHeader(resident: number, written: number, nrCpus: number): string {
+  return [
+    "# tracer: nop\n#\n",
+    `# entries-in-buffer/entries-written: ${resident}/${written}   #P:${nrCpus}\n#\n`,
+    "#                                _-----=> irqs-off/BH-disabled\n",
+    "#                               / _----=> need-resched\n",
+    "#                              | / _---=> hardirq/softirq\n",
+    "#                              || / _--=> preempt-depth\n",
+    "#                              ||| / _-=> migrate-disable\n",
+    "#                              |||| /     delay\n",
+    "#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION\n",
+    "#              | |         |   |||||     |         |\n",
+  ].join("");
+}
+
+/** One CPU's ftrace ring as `ftraceRing` returns it: an EventSink plus the ring's own reads. */
+export interface FtraceCpuRing extends EventSink {
+  readonly nrPages: number;
+  readonly overrunEntries: number;
+  readonly consumedEntries: number;
+  oldestTs(): number;
+  consume(): EventList;
+  renderLines(ctx: RenderContext): { readonly ts: number[]; readonly text: string[] };
+}
+
 /** A per-CPU ftrace ring of `bufferSizeKb` that overwrites its oldest page and counts what it lost. */
-export function ftraceRing(options: FtraceRingOptions = {}): EventSink & { readonly nrPages: number; readonly overrunEntries: number } {
+export function ftraceRing(options: FtraceRingOptions = {}): FtraceCpuRing {
   return new FtraceRing(options);
 }

@@ -29,6 +29,11 @@ export interface HolderReport {
   readonly held: readonly RefEvent[];
   /** Puts matched to a get taken after arming (temporary references). */
   readonly temporary: readonly RefEvent[];
+  /**
+   * Puts that may have dropped a reference held at arming or a get taken since by another task:
+   * the buffer cannot tell which (gets traced, no own get of the task open, both kinds open).
+   */
+  readonly ambiguous: readonly RefEvent[];
   /** Gets after arming not released by the time the buffer was read. */
   readonly outstanding: readonly RefEvent[];
   /** Gets were traced, so `held` excludes new references; otherwise every put is in `held`. */
@@ -61,9 +66,15 @@ export function failedPfns(list: EventList, reason?: number): Pfn[] {
 
 /**
  * Step (b): the reference events of `pfn` from its first failure on (from the start of the buffer
- * when no failure is left). A put releases, in order of preference, an outstanding get of the same
- * task, else the oldest outstanding get of any task (LRU batches are drained by another path),
- * else a reference that was held at arming. Without traced gets every put counts as held.
+ * when no failure is left). With traced gets a put is paired only where the buffer says which
+ * reference it dropped:
+ * - the task has a get of its own open: it drops that one (temporary; a task releases what it
+ *   took, true of every path that takes and puts in one call);
+ * - no get is open: it drops a reference held at arming (held);
+ * - the count after the put shows no held reference is left besides the open gets
+ *   (count + 1 <= open gets): it drops another task's get (temporary);
+ * - otherwise it is ambiguous, and nothing is popped: the open gets stay open.
+ * Without traced gets every put counts as held.
  */
 export function findHolders(list: EventList, pfn: Pfn): HolderReport {
   let failureIndex = -1;
@@ -76,6 +87,7 @@ export function findHolders(list: EventList, pfn: Pfn): HolderReport {
   }
   const held: RefEvent[] = [];
   const temporary: RefEvent[] = [];
+  const ambiguous: RefEvent[] = [];
   const open: RefEvent[] = [];
   let getsTraced = false;
   let freed = false;
@@ -90,17 +102,21 @@ export function findHolders(list: EventList, pfn: Pfn): HolderReport {
       open.push(ref);
     } else if (isPut(kind)) {
       if (ref.count === 0) freed = true;
-      let j = open.findIndex((g) => g.pid === ref.pid);
-      if (j < 0 && open.length > 0) j = 0;
-      if (j >= 0) {
-        open.splice(j, 1);
+      const own = open.findIndex((g) => g.pid === ref.pid);
+      if (own >= 0) {
+        open.splice(own, 1);
+        temporary.push(ref);
+      } else if (open.length === 0) {
+        held.push(ref);
+      } else if (ref.count + 1 <= open.length) {
+        open.shift();
         temporary.push(ref);
       } else {
-        held.push(ref);
+        ambiguous.push(ref);
       }
     }
   }
-  return { pfn, failures, failureIndex, held, temporary, outstanding: open, getsTraced, freed };
+  return { pfn, failures, failureIndex, held, temporary, ambiguous, outstanding: open, getsTraced, freed };
 }
 
 /** A short text report of one page's holders, with their stacks. */
@@ -124,10 +140,13 @@ export function formatHolderReport(r: HolderReport, list: EventList, ctx: Render
   for (const h of r.held) {
     out += ` ${label} by ${ctx.comm(h.pid)}-${h.pid} at [${formatSecUsec(h.ts).trimStart()}] count=${h.count}\n${stack(h.handle)}`;
   }
+  for (const h of r.ambiguous) {
+    out += ` ambiguous put (a held reference or another task's get) by ${ctx.comm(h.pid)}-${h.pid} at [${formatSecUsec(h.ts).trimStart()}] count=${h.count}\n${stack(h.handle)}`;
+  }
   if (r.getsTraced) {
     out += ` ${r.temporary.length} temporary reference(s) taken and put after the failure`;
     out += r.outstanding.length > 0 ? `, ${r.outstanding.length} still held\n` : "\n";
   }
-  if (r.held.length === 0) out += " no put of a pre-existing reference in the buffer\n";
+  if (r.held.length === 0 && r.ambiguous.length === 0) out += " no put of a pre-existing reference in the buffer\n";
   return out;
 }

@@ -46,7 +46,8 @@ export {
   showPageFlags,
   stackEventPayload,
 } from "./events.js";
-export { ftraceRing, type FtraceRingOptions } from "./ftrace-ring.js";
+export { type FtraceCpuRing, ftraceRing, type FtraceRingOptions, traceHeader } from "./ftrace-ring.js";
+export { type PercpuFtrace, percpuFtrace, type PercpuFtraceOptions } from "./percpu-ring.js";
 export {
   CAPTURED_PINNER_BYTES,
   PAGE_PINNER_BUFFER_SIZE,
@@ -56,5 +57,6 @@ export {
 } from "./page-pinner-ring.js";
 export { createTraceUnref, TraceUnref } from "./trace-unref.js";
 export { createTraceAll, TraceAll } from "./trace-all.js";
+export { concatEventLists } from "./internal/store.js";
 export { failedPfns, findHolders, formatHolderReport, type HolderReport, type RefEvent } from "./holders.js";
 export { flagsWordOf, registerTraceUnrefClient, type TraceUnrefClientOptions } from "./page-ext-client.js";

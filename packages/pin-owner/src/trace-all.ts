@@ -13,6 +13,8 @@ import { TracerBase } from "./internal/tracer-base.js";
 export class TraceAll extends TracerBase {
   private readonly lo: number;
   private readonly hi: number;
+  /** After `refilter`: the only pfns traced (a few), else null. */
+  private only: Float64Array | null = null;
   readonly hooks: AllocHooks;
 
   constructor(options: TraceAllOptions) {
@@ -35,16 +37,43 @@ export class TraceAll extends TracerBase {
     return subscribe(this.hooks);
   }
 
+  /**
+   * David's policy once a failure is known: rewrite the page_ref events' filter to
+   * `pfn == a || pfn == b ...` (the failed pfns), so only their references are traced from now on;
+   * null restores the range filter. Takes effect for the events after the call.
+   * @throws MmError EINVAL for a pfn that is not a non-negative integer (the filter is unchanged)
+   */
+  refilter(pfns: readonly Pfn[] | null): void {
+    if (pfns === null) {
+      this.only = null;
+      return;
+    }
+    for (const p of pfns) if (!Number.isInteger(p) || p < 0) throw new MmError("EINVAL", `bad pfn ${p} in filter`);
+    this.only = Float64Array.from(new Set(pfns));
+  }
+
+  /** The pfns of the current `refilter`, or null for the range filter. */
+  get refilteredPfns(): readonly number[] | null {
+    return this.only === null ? null : Array.from(this.only);
+  }
+
+  private passes(pfn: Pfn): boolean {
+    const only = this.only;
+    if (only === null) return pfn >= this.lo && pfn < this.hi;
+    for (let i = 0; i < only.length; i++) if (only[i] === pfn) return true;
+    return false;
+  }
+
   /** page_ref_mod_and_test on every put_page_testzero that passes the pfn filter. */
   put(pfn: Pfn, count: number): void {
     this.puts++;
-    if (pfn >= this.lo && pfn < this.hi) this.emitPage(EV_REF_PUT, pfn, count, -1, 0);
+    if (this.passes(pfn)) this.emitPage(EV_REF_PUT, pfn, count, -1, 0);
   }
 
   /** page_ref_mod on every get_page that passes the pfn filter. */
   get(pfn: Pfn, count: number): void {
     this.gets++;
-    if (pfn >= this.lo && pfn < this.hi) this.emitPage(EV_REF_GET, pfn, count, -1, 0);
+    if (this.passes(pfn)) this.emitPage(EV_REF_GET, pfn, count, -1, 0);
   }
 
   /** (a): the pfn of every migration failure, whatever the reason (join filters later). */
@@ -59,6 +88,7 @@ export class TraceAll extends TracerBase {
 
   checkInvariants(): void {
     this.sink.checkInvariants();
+    this.failSink?.checkInvariants();
   }
 }
 

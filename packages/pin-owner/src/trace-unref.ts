@@ -234,6 +234,7 @@ export class TraceUnref extends TracerBase {
     if (this.dynamicKey && this.subscribe !== null && this.keyOn !== this.armedNow > 0)
       throw new MmError("INVARIANT", `static key ${this.keyOn ? "on" : "off"} with ${this.armedNow} armed pages`);
     this.sink.checkInvariants();
+    this.failSink?.checkInvariants();
   }
 }
 

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import cliProgress from "cli-progress";
-import { isMmError, MmError } from "@mm/api";
+import { MmError } from "@mm/api";
 import { compareBuddyinfo, replayTrace, systemRamRanges, type ReplayResult } from "@mm/trace";
 
 interface ReplayFlags {
@@ -105,7 +105,7 @@ export function replayCommand(out: (s: string) => void): Command {
     .addOption(new Option("--gfp-era <era>", "gfp_flags name table").choices(["6.1", "current"]).default("6.1"))
     .option("--strict", "stop at the first malformed kmem event")
     .action(async (trace: string, flags: ReplayFlags) => {
-      try {
+      {
         const samples = intFlag("samples", flags.samples, 1);
         const checkEvery = intFlag("check-every", flags.checkEvery, 0);
         const top = intFlag("top", flags.top, 1);
@@ -140,10 +140,6 @@ export function replayCommand(out: (s: string) => void): Command {
         const diff = endBuddy !== undefined ? compareBuddyinfo(readFileSync(endBuddy, "utf8"), r.buddyinfo.real) : null;
         if (flags.json === true) out(JSON.stringify({ source: trace, config: { samples, checkEvery, whatIf: flags.whatIf, top, format: flags.format, gfpEra: flags.gfpEra, iomem: iomemPath ?? null }, ...r, buddyinfoVsCapture: diff }) + "\n");
         else out(formatText(r, trace, diff, checkEvery));
-      } catch (e) {
-        if (!isMmError(e) || process.env.MM_LAB_DEBUG === "1") throw e;
-        process.stderr.write(`mm-lab: ${e.code}: ${e.message}\n`);
-        process.exitCode = 2;
       }
     });
 }

@@ -11,7 +11,8 @@ import { type ConfigOf, defineParams, type RawArgs } from "../params.js";
 import { resolveRequest } from "../request.js";
 import { formatJson, formatReport } from "./alloc-stall/format.js";
 import { type PolicySpec, POLICIES, runScenario, type ScenarioResult } from "./alloc-stall/run.js";
-import { SCENARIOS, scenarioByName } from "./alloc-stall/scenarios.js";
+import { SCENARIOS, SLOW_RECLAIM_DEFAULTS, scenarioByName, slowReclaimWith } from "./alloc-stall/scenarios.js";
+import { grid, meanCi } from "./pin-owner/local-sweep.js";
 
 export interface AllocStallConfig {
   readonly scenarios: readonly string[];
@@ -41,6 +42,13 @@ export const ALLOC_STALL_PARAMS = defineParams({
     doc: "shrink task counts and durations (quick runs)",
     why: "1 = the scenarios at the sizes seed 003 describes",
   },
+  map: {
+    kind: "bool",
+    default: false,
+    axis: false,
+    doc: "the map over waiters x hold x I/O x kmallocwd timeout (slow-reclaim), over --seeds",
+    why: "off: the single run's table; the map is the evidence",
+  },
 });
 
 type AllocStallParams = ConfigOf<typeof ALLOC_STALL_PARAMS>;
@@ -59,6 +67,84 @@ export function runAllocStall(c: AllocStallConfig, onDone?: () => void, policies
   });
 }
 
+/** The map's policies: warn_alloc and kmallocwd at its threshold, in between, and at its default. */
+export const MAP_POLICIES: readonly PolicySpec[] = [
+  { name: "warn_alloc v4.9", kind: "warn_alloc", version: "4.9" },
+  { name: "kmallocwd 10s", kind: "kmallocwd", timeoutSecs: 10 },
+  { name: "kmallocwd 30s", kind: "kmallocwd", timeoutSecs: 30 },
+  { name: "kmallocwd 60s", kind: "kmallocwd", timeoutSecs: 60 },
+];
+
+/**
+ * The map's axes over slow-reclaim (the parameters its outcome depends on), with reasons:
+ * waiters 50 / 300 (a small and the scenario's server), shrinker hold 1 / 10 ms, a disk request
+ * of 10 ms (a 7200 rpm disk) / 50 ms (a throttled cloud volume); kmallocwd's timeout is the
+ * policy axis (MAP_POLICIES). 120 s runs: two 60 s kmallocwd periods.
+ */
+export const STALL_MAP_AXES = { waiters: [50, 300], holdMs: [1, 10], ioMs: [10, 50] } as const;
+export const STALL_MAP_DURATION_S = 120;
+/** 3 seeds: each run takes about 1 s; 8 points x 3 seeds stays well under 60 s. */
+export const STALL_MAP_SEEDS = 3;
+
+export interface StallMapCell {
+  readonly waiters: number;
+  readonly holdMs: number;
+  readonly ioMs: number;
+  readonly seeds: readonly number[];
+  readonly stalls: { mean: number; lo: number; hi: number };
+  /** Per policy: share of stuck stalls named while blocked, and the median latency, mean [95 % t]. */
+  readonly policies: readonly { policy: string; blocked: { mean: number; lo: number; hi: number }; latencyS: { mean: number; lo: number; hi: number } }[];
+}
+
+/** The per-run function of the map: one point, one seed. */
+export function stallMapRun(point: { waiters: number; holdMs: number; ioMs: number }, seed: number): ScenarioResult {
+  return runScenario(slowReclaimWith({ ...SLOW_RECLAIM_DEFAULTS, ...point, durationS: STALL_MAP_DURATION_S }), seed, MAP_POLICIES);
+}
+
+export function runStallMap(ss: readonly number[], onRun?: () => void): StallMapCell[] {
+  return grid(STALL_MAP_AXES).map((pt) => {
+    const point = { waiters: pt.waiters as number, holdMs: pt.holdMs as number, ioMs: pt.ioMs as number };
+    const runs = ss.map((s) => {
+      const r = stallMapRun(point, s);
+      onRun?.();
+      return r;
+    });
+    return {
+      ...point,
+      seeds: ss,
+      stalls: meanCi(runs.map((r) => r.stalls)),
+      policies: MAP_POLICIES.map((p, i) => ({
+        policy: p.name,
+        blocked: meanCi(runs.map((r) => (r.policies[i].stuck === 0 ? 0 : (100 * r.policies[i].namedWhileBlocked) / r.policies[i].stuck))),
+        latencyS: meanCi(runs.filter((r) => !Number.isNaN(r.policies[i].stuckLatencyMedianS)).map((r) => r.policies[i].stuckLatencyMedianS)),
+      })),
+    };
+  });
+}
+
+export function formatStallMap(cells: readonly StallMapCell[]): string {
+  const ci = (x: { mean: number; lo: number; hi: number }): string =>
+    Number.isNaN(x.mean) ? "-" : `${x.mean.toFixed(0)} [${Math.max(0, x.lo).toFixed(0)},${Math.min(100, x.hi).toFixed(0)}]`;
+  const lines = [
+    `alloc-stall map: slow-reclaim, ${STALL_MAP_DURATION_S} s, seeds 1..${cells[0]?.seeds.length ?? 0}; cells: % of stuck stalls named while`,
+    "blocked, mean [95 % t interval] over seeds (warn_alloc's 0 is its mechanism: see the single run's notes).",
+    "",
+    `${"waiters".padStart(7)}${"hold".padStart(6)}${"io".padStart(5)}${"stalls".padStart(8)}  ` + MAP_POLICIES.map((p) => p.name.padEnd(17)).join(""),
+  ];
+  for (const c of cells) {
+    let l = `${String(c.waiters).padStart(7)}${`${c.holdMs}ms`.padStart(6)}${`${c.ioMs}ms`.padStart(5)}${c.stalls.mean.toFixed(0).padStart(8)}  `;
+    l += c.policies.map((p) => ci(p.blocked).padEnd(17)).join("");
+    lines.push(l.trimEnd());
+  }
+  lines.push("", "median latency of the first naming past 10 s, s, mean over seeds:");
+  for (const c of cells) {
+    let l = `${String(c.waiters).padStart(7)}${`${c.holdMs}ms`.padStart(6)}${`${c.ioMs}ms`.padStart(5)}${"".padStart(8)}  `;
+    l += c.policies.map((p) => (Number.isNaN(p.latencyS.mean) ? "-" : p.latencyS.mean.toFixed(1)).padEnd(17)).join("");
+    lines.push(l.trimEnd());
+  }
+  return `${lines.join("\n")}\n`;
+}
+
 const specOf = (name: string): PolicySpec => {
   const p = POLICIES.find((x) => x.name === name);
   if (p === undefined) throw new MmError("EINVAL", `unknown alloc-stall policy "${name}"`);
@@ -75,9 +161,9 @@ export const allocStall: AnyExperiment = defineExperiment({
     values: POLICIES.map((p) => p.name),
     default: POLICIES.map((p) => p.name),
     doc: "stall reporters watching the same run",
-    why: "warn_alloc as in 4.9, kmallocwd as posted, with a 20 s timeout, and bounded",
+    why: "warn_alloc by version, kmallocwd at its posted default (60 s) and at warn_alloc's threshold (10 s), and bounded",
   },
-  seeds: { first: DEFAULT_ALLOC_STALL.seed, count: 1, many: false, why: "one run per scenario shows the table; sweeps take more" },
+  seeds: { first: DEFAULT_ALLOC_STALL.seed, count: STALL_MAP_SEEDS, why: "3 seeds for the map (8 points x 3 runs of ~1 s); the single table uses the first" },
   metrics: {
     stalls: { kind: "number", doc: "stalls in the ground truth" },
     stuck: { kind: "number", doc: "stalls stuck (not looping) at the threshold" },
@@ -108,6 +194,14 @@ export const allocStall: AnyExperiment = defineExperiment({
     };
   },
   report(req: RunRequest<AllocStallParams>, io: RunIO): void {
+    if (req.config.map) {
+      const bar = io.progress(req.seeds.length * grid(STALL_MAP_AXES).length, "alloc-stall map");
+      const cells = runStallMap(req.seeds, () => bar.tick());
+      bar.stop();
+      if (req.json) for (const cell of cells) io.write(`${JSON.stringify({ experiment: "alloc-stall", map: "slow-reclaim", durationS: STALL_MAP_DURATION_S, ...cell })}\n`);
+      else io.write(formatStallMap(cells));
+      return;
+    }
     const c: AllocStallConfig = { scenarios: req.config.scenario as string[], seed: req.seeds[0] ?? 1, scale: req.config.scale };
     const bar = io.progress(c.scenarios.length, "alloc-stall");
     const results = runAllocStall(c, () => bar.tick(), req.policies.map(specOf));

@@ -4,6 +4,7 @@ import { reportingAb } from "./reporting-ab.js";
 import { pageOwner } from "./page-owner.js";
 import { pinOwnerExperiment } from "./pin-owner.js";
 import { allocStall } from "./alloc-stall.js";
+import { captureReporting } from "./capture-reporting.js";
 
 /** Every experiment the CLI knows, in `mm-lab list` order. Add one line per experiment file. */
 export const experiments: readonly Experiment[] = [
@@ -12,4 +13,5 @@ export const experiments: readonly Experiment[] = [
   buddyinfo,
   pinOwnerExperiment,
   allocStall,
+  captureReporting,
 ];

@@ -1,8 +1,14 @@
 // The `page_owner_sort` program: the kernel tool's command line (tools/mm/page_owner_sort.c
 // main(), 6.1 or 6.7+/6.12 behaviour) plus our extensions (long options matched by exact name:
 // --compat, --strict, --json, --stacks, --threshold, --top, --diff, --help-ext).
+//
+// Every command line the kernel tool accepts gets the kernel tool's answer (checked against both
+// tools by test/analyzer/differential.test.ts): no --help (the tool has none), "-" is a file
+// named "-" (read stdin as /dev/stdin), and a full block array ("max_size too small??") leaves
+// the output file empty. Only the extension modes (--stacks/--top/--diff) read "-" as stdio.
 
 import { closeSync, fstatSync, openSync, writeSync } from "node:fs";
+import { resolve } from "node:path";
 import type { PageOwnerRecord, ParseIssue } from "./api.js";
 import {
   CMP_COMM,
@@ -48,23 +54,29 @@ import {
 export interface PageOwnerSortIo {
   readonly stdout: (data: string | Uint8Array) => void;
   readonly stderr: (data: string | Uint8Array) => void;
-  /** Read when an input is "-". */
+  /** Read when an input of an extension mode (--stacks, --top, --diff) is "-". */
   readonly stdin?: AsyncIterable<Uint8Array>;
   /** Only POSIXLY_CORRECT is consulted (getopt stops at the first non-option when it is set). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Directory relative file names are opened in (default: the process's). Messages keep the names as given. */
+  readonly cwd?: string;
+}
+
+/** A command-line file name as open() should see it. */
+function pathOf(io: PageOwnerSortIo, name: string): string {
+  return io.cwd === undefined ? name : resolve(io.cwd, name);
 }
 
 /** The name getopt and our messages print (argv[0] of the reference runs). */
 const PROG = "page_owner_sort";
 
-/** getopt_long's `longopts` of the kernel tool (the same in 6.1 and 6.12). */
+/** getopt_long's `longopts` of the kernel tool (the same in 6.1 and 6.12; neither has --help). */
 const LONGOPTS: readonly LongOption[] = [
   { name: "pid", hasArg: true, val: 1 },
   { name: "tgid", hasArg: true, val: 2 },
   { name: "name", hasArg: true, val: 3 },
   { name: "cull", hasArg: true, val: 4 },
   { name: "sort", hasArg: true, val: 5 },
-  { name: "help", hasArg: false, val: "h" },
 ];
 
 /** Our options: matched only by exact name, so they never shadow a kernel abbreviation. */
@@ -116,7 +128,7 @@ function fromBin(s: string): string {
   return /[\x80-\xff]/.test(s) ? Buffer.from(s, "latin1").toString("utf8") : s;
 }
 
-/** Buffered writes to an fd (or to io.stdout for "-"). */
+/** Buffered writes to an fd (or to io.stdout: an extension mode's "-"). */
 class Writer {
   private parts: Buffer[] = [];
   private size = 0;
@@ -303,9 +315,6 @@ export async function runPageOwnerSort(argv: readonly string[], io: PageOwnerSor
           return 1;
         }
         break;
-      case "h":
-        usage();
-        return 0;
     }
   }
 
@@ -358,19 +367,15 @@ function openBoth(
   let fin: number | null = null;
   let fout: number | null = null;
   let err: string | null = null;
-  if (input !== "-") {
-    try {
-      fin = openSync(input, "r");
-    } catch (e) {
-      err = errText(e);
-    }
+  try {
+    fin = openSync(input, "r");
+  } catch (e) {
+    err = errText(e);
   }
-  if (output !== "-") {
-    try {
-      fout = openSync(output, "w");
-    } catch (e) {
-      err = errText(e);
-    }
+  try {
+    fout = openSync(output, "w");
+  } catch (e) {
+    err = errText(e);
   }
   return { fin, fout, err };
 }
@@ -381,36 +386,28 @@ function errText(e: unknown): string {
 }
 
 async function runSort(cfg: CompatConfig, ext: Ext, input: string, output: string, io: PageOwnerSortIo): Promise<number> {
-  const { fin, fout, err } = openBoth(input, output);
-  if (err !== null || (input === "-" && io.stdin === undefined)) {
+  const { fin, fout, err } = openBoth(pathOf(io, input), pathOf(io, output));
+  if (err !== null || fin === null || fout === null) {
     io.stdout(usageText(cfg.era));
     io.stderr(`open: : ${err ?? "No such file or directory"}\n`);
     if (fin !== null) closeQuietly(fin);
     if (fout !== null) closeQuietly(fout);
     return 1;
   }
-  // Progress shares stdout with the output when the output is "-": leave it out then.
-  const progress = output !== "-";
-  const out = (s: string): void => {
-    if (progress) io.stdout(s);
-  };
-  let maxSize = Infinity;
+  const out = (s: string): void => io.stdout(s);
   let chunks: AsyncIterable<Buffer>;
   let closed: Promise<void> = Promise.resolve();
-  if (fin !== null) {
-    const st = fstatSync(fin);
-    // The C tool sizes its array from st_size/100 ("max_size too small??"). Only meaningful for
-    // a plain, uncompressed regular file; pipes (st_size 0) and .gz inputs are not limited.
-    if (st.isFile() && !startsGzip(fin)) maxSize = Math.floor(st.size / 100);
-    if (st.isDirectory()) {
-      // fopen() of a directory succeeds and fgets() then fails: an empty input.
-      closeQuietly(fin);
-      chunks = emptyChunks();
-    } else {
-      ({ chunks, closed } = fdChunks(fin));
-    }
+  const st = fstatSync(fin);
+  // The C tool sizes its array from st_size/100 ("max_size too small??"), so a pipe (st_size 0)
+  // holds no block at all, as in C. A gzip file (our extension: the C tool reads it as garbage)
+  // is not limited, its st_size says nothing about its blocks.
+  const maxSize = st.isFile() && startsGzip(fin) ? Infinity : Math.floor(st.size / 100);
+  if (st.isDirectory()) {
+    // fopen() of a directory succeeds and fgets() then fails: an empty input.
+    closeQuietly(fin);
+    chunks = emptyChunks();
   } else {
-    chunks = streamChunks(io.stdin!);
+    ({ chunks, closed } = fdChunks(fin));
   }
   const sorter = new CompatSorter(cfg, { stdout: out, stderr: (s) => io.stderr(bin(s)) }, maxSize);
   const reader = new CompatBlockReader((content, extBuf, mayVm) => sorter.add(content, extBuf, mayVm));
@@ -428,6 +425,11 @@ async function runSort(cfg: CompatConfig, ext: Ext, input: string, output: strin
   await closed;
   reader.end();
   issues?.parser.end();
+  if (sorter.overflowed) {
+    // add_list() failed: 6.1 exit(1)s there, 6.7+ returns 0 from main; neither writes a line.
+    closeSync(fout);
+    return cfg.era === "6.1" ? 1 : 0;
+  }
 
   out(`loaded ${sorter.listSize}\n`);
   out("sorting ....\n");
@@ -437,7 +439,7 @@ async function runSort(cfg: CompatConfig, ext: Ext, input: string, output: strin
   if (ext.json) writeJson(w, cfg, sorter.listSize, groups);
   else for (const grp of groups) w.write(bin(formatCompatGroup(cfg, grp)));
   w.flush();
-  if (fout !== null) closeSync(fout);
+  closeSync(fout);
   return issues !== null && issues.parser.issues > 0 ? 2 : 0;
 }
 
@@ -503,7 +505,7 @@ async function accumulate(
       if (io.stdin === undefined) return `${PROG}: ${name}: no stdin\n`;
       chunks = streamChunks(io.stdin);
     } else {
-      const fd = openSync(input, "r");
+      const fd = openSync(pathOf(io, input), "r");
       if (fstatSync(fd).isDirectory()) {
         closeQuietly(fd);
         return `${PROG}: ${input}: Is a directory\n`;
@@ -550,7 +552,7 @@ async function runExtension(ext: Ext, cfg: CompatConfig, pos: readonly string[],
   let fout: number | null = null;
   if (output !== "-") {
     try {
-      fout = openSync(output, "w");
+      fout = openSync(pathOf(io, output), "w");
     } catch (e) {
       io.stderr(`${PROG}: ${output}: ${errText(e)}\n`);
       return 1;

@@ -79,7 +79,7 @@ export interface RunResult {
 }
 
 /** Runs the program in-process, collecting stdout/stderr as latin1 text. */
-export async function run(argv: readonly string[], stdin?: AsyncIterable<Uint8Array>): Promise<RunResult> {
+export async function run(argv: readonly string[], stdin?: AsyncIterable<Uint8Array>, cwd?: string): Promise<RunResult> {
   let stdout = "";
   let stderr = "";
   const text = (d: string | Uint8Array): string => (typeof d === "string" ? d : Buffer.from(d).toString("latin1"));
@@ -87,6 +87,7 @@ export async function run(argv: readonly string[], stdin?: AsyncIterable<Uint8Ar
     stdout: (d) => (stdout += text(d)),
     stderr: (d) => (stderr += text(d)),
     ...(stdin === undefined ? {} : { stdin }),
+    ...(cwd === undefined ? {} : { cwd }),
     env: {},
   });
   return { code, stdout, stderr };

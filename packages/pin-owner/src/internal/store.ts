@@ -167,3 +167,59 @@ export function toEventList(store: EventStore, slots: readonly number[], handles
   }
   return out;
 }
+
+/** Empty EventList of `n` records. */
+export function allocEventList(n: number): EventList {
+  return {
+    length: n,
+    kind: new Uint8Array(n),
+    pfn: new Float64Array(n),
+    flags: new Uint32Array(n),
+    count: new Int32Array(n),
+    mapcount: new Int32Array(n),
+    mapping: new Uint32Array(n),
+    mt: new Uint8Array(n),
+    zone: new Uint8Array(n),
+    handle: new Uint32Array(n),
+    pid: new Int32Array(n),
+    ts: new Float64Array(n),
+    reason: new Int32Array(n),
+    err: new Int32Array(n),
+  };
+}
+
+/** Copy record `i` of `src` to record `j` of `dst`. */
+export function copyEvent(src: EventList, i: number, dst: EventList, j: number): void {
+  dst.kind[j] = src.kind[i];
+  dst.pfn[j] = src.pfn[i];
+  dst.flags[j] = src.flags[i];
+  dst.count[j] = src.count[i];
+  dst.mapcount[j] = src.mapcount[i];
+  dst.mapping[j] = src.mapping[i];
+  dst.mt[j] = src.mt[i];
+  dst.zone[j] = src.zone[i];
+  dst.handle[j] = src.handle[i];
+  dst.pid[j] = src.pid[i];
+  dst.ts[j] = src.ts[i];
+  dst.reason[j] = src.reason[i];
+  dst.err[j] = src.err[i];
+}
+
+/**
+ * Lists each sorted by time merged into one, by timestamp; equal timestamps keep list order (the
+ * lower CPU first, as ftrace's merged iterator does).
+ */
+export function concatEventLists(lists: readonly EventList[]): EventList {
+  let n = 0;
+  for (const l of lists) n += l.length;
+  const out = allocEventList(n);
+  const idx = new Array<number>(lists.length).fill(0);
+  for (let j = 0; j < n; j++) {
+    let best = -1;
+    for (let c = 0; c < lists.length; c++) {
+      if (idx[c] < lists[c].length && (best < 0 || lists[c].ts[idx[c]] < lists[best].ts[idx[best]])) best = c;
+    }
+    copyEvent(lists[best], idx[best]++, out, j);
+  }
+  return out;
+}

@@ -3,7 +3,7 @@
  * capturing the stack (guarded against re-entry from the depot), and the counters.
  */
 import { __GFP_NOWARN, type Clock, GFP_NOWAIT, MIGRATE_REASON_NAMES, MmError, TASK_IN_TRACE_UNREF, type TaskContext } from "@mm/api";
-import { type EventKind, type EventSink, newTraceEvent, type PageStateReader, type StackStore, type TraceEvent, type TracerCommonOptions } from "../api.js";
+import { EV_FAIL, type EventKind, type EventSink, newTraceEvent, type PageStateReader, type StackStore, type TraceEvent, type TracerCommonOptions } from "../api.js";
 
 /** The put path cannot sleep: page_pinner saves its stacks with GFP_NOWAIT | __GFP_NOWARN. */
 const STACK_GFP = GFP_NOWAIT | __GFP_NOWARN;
@@ -14,8 +14,8 @@ export class TracerBase {
   protected readonly pages: PageStateReader;
   protected readonly depot: StackStore;
   readonly sink: EventSink;
-  /** The sink wants a stack per event (fixed at construction, like a static key). */
-  private readonly stacktrace: boolean;
+  /** The failure events' own instance, or null when they share `sink`. */
+  readonly failSink: EventSink | null;
   private readonly ev: TraceEvent = newTraceEvent();
   /** Reason names: migrate_reason_names[] followed by registered ones. */
   protected readonly reasons: string[] = [...MIGRATE_REASON_NAMES];
@@ -33,7 +33,7 @@ export class TracerBase {
     this.pages = options.pages;
     this.depot = options.depot;
     this.sink = options.sink;
-    this.stacktrace = options.sink.stacktrace;
+    this.failSink = options.failSink ?? null;
   }
 
   get reasonNames(): readonly string[] {
@@ -75,7 +75,9 @@ export class TracerBase {
     const pid = task.pid;
     ev.pid = pid;
     if (this.comms.get(pid) !== task.comm) this.comms.set(pid, task.comm);
-    if (this.stacktrace) {
+    const sink = kind === EV_FAIL && this.failSink !== null ? this.failSink : this.sink;
+    // The sink wants a stack per event (options/stacktrace of its instance).
+    if (sink.stacktrace) {
       const depth = task.depth;
       ev.nrFrames = depth;
       if ((task.flags & TASK_IN_TRACE_UNREF) !== 0) {
@@ -95,6 +97,6 @@ export class TracerBase {
     }
     ev.ts = this.clock.now();
     this.events++;
-    this.sink.emit(ev);
+    sink.emit(ev);
   }
 }

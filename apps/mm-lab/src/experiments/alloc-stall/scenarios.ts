@@ -42,37 +42,54 @@ const KTHREAD = PF_KTHREAD | PF_NOFREEZE | PF_FORKNOEXEC;
 const HDD = { requestNs: 10e6, pageNs: 40e3 };
 /** A disk shared with other guests or busy with other work: about 33 requests a second for us. */
 const BUSY_DISK = { requestNs: 30e6, pageNs: 40e3 };
-/** A cloud volume out of burst credits: about 20 requests a second. */
-const THROTTLED_VOLUME = { requestNs: 50e6, pageNs: 40e3 };
 
 /** `n` scaled down for quick runs, at least `min`. */
 function scaled(n: number, scale: number, min = 1): number {
   return Math.max(min, Math.round(n * scale));
 }
 
+/** The parameters slow-reclaim's outcome depends on (the alloc-stall map's axes). */
+export interface SlowReclaimParams {
+  /** __GFP_FS reclaimers (httpd threads) that queue on the shrinker mutex. */
+  readonly waiters: number;
+  /** CPU time the shrinker runs with the mutex held, ms. */
+  readonly holdMs: number;
+  /** Time of one disk request (the metadata writeback done under the mutex), ms. */
+  readonly ioMs: number;
+  readonly durationS: number;
+}
+
+/** slow-reclaim's defaults: 300 httpd threads, 1 ms of shrinker CPU, 300 s; 50 ms a request: a cloud volume out of burst credits (about 20 requests a second). */
+export const SLOW_RECLAIM_DEFAULTS: SlowReclaimParams = { waiters: 300, holdMs: 1, ioMs: 50, durationS: 300 };
+
 /**
  * Memory pressure with slow reclaim: writers keep the page cache dirty on a slow disk, a busy
  * server's threads need memory for requests, and every __GFP_FS reclaimer must pass an XFS-like
  * inode shrinker whose mutex is held across synchronous metadata writeback.
  */
-export function slowReclaim(scale = 1): Scenario {
+export function slowReclaimWith(p: SlowReclaimParams): Scenario {
   const tasks: TaskSpec[] = [];
   for (let i = 0; i < 4; i++)
     tasks.push({ comm: `dd`, work: WORK_FILE, gfp: GFP_HIGHUSER_MOVABLE, burst: 64, thinkNs: 50e6, dirtyFraction: 0.5, flags: USER });
-  for (let i = 0; i < scaled(300, scale, 8); i++)
+  for (let i = 0; i < p.waiters; i++)
     tasks.push({ comm: "httpd", work: WORK_ANON, gfp: GFP_KERNEL, burst: 8, thinkNs: 100e6, rssLimitPages: 64, flags: FORKED });
   tasks.push({ comm: "xfsaild/sda1", work: WORK_FS_HOLDER, gfp: GFP_NOFS, burst: 4, thinkNs: 1e9, holdNs: 50e6, flags: KTHREAD });
   return {
     name: "slow-reclaim",
     summary: "dirty page cache on a slow disk; __GFP_FS reclaim serialised by a shrinker mutex held across metadata I/O",
     memoryMiB: 256,
-    durationS: Math.max(60, Math.round(300 * scale)),
+    durationS: p.durationS,
     tasks,
-    reclaim: { costPerPageNs: 20e3, disk: THROTTLED_VOLUME, fsShrinkerNs: 1e6, fsShrinkerIoPages: 4 },
+    reclaim: { costPerPageNs: 20e3, disk: { requestNs: p.ioMs * 1e6, pageNs: 40e3 }, fsShrinkerNs: p.holdMs * 1e6, fsShrinkerIoPages: 4 },
     kswapd: { costPerPageNs: 10e3 },
     oom: {},
     initialPageCache: { share: 0.7, dirtyFraction: 0.5 },
   };
+}
+
+export function slowReclaim(scale = 1): Scenario {
+  const d = SLOW_RECLAIM_DEFAULTS;
+  return slowReclaimWith({ ...d, waiters: scaled(d.waiters, scale, 8), durationS: Math.max(60, Math.round(d.durationS * scale)) });
 }
 
 /**

@@ -1,342 +1,449 @@
 /**
- * One run of the pin-owner experiment per policy, on identical workloads (same seed, the tracer
- * takes no randomness and its stack depot draws from its own page source, so the machine sees the
- * same allocations under every policy).
+ * One pass of the pin-owner workload with every tracing policy attached side by side (each with its
+ * own sinks, page_ext flags word and stack depot; the tracers take no randomness, so the machine
+ * sees the same allocations under every policy), read by the user at one or more times.
  */
-import { MR_CONTIG_RANGE, type Pfn } from "@mm/api";
 import { createPageExt } from "@mm/page-ext";
 import {
+  concatEventLists,
   createTraceAll,
   createTraceUnref,
   type EventList,
   type EventSink,
-  failedPfns,
   findHolders,
   flagsWordOf,
-  formatHolderReport,
-  ftraceRing,
-  type HolderReport,
   pagePinnerRing,
+  type PercpuFtrace,
+  percpuFtrace,
   registerTraceUnrefClient,
   type RenderContext,
+  type TraceAll,
+  type TraceUnref,
   TRACE_BUF_SIZE_DEFAULT,
+  EV_FAIL,
 } from "@mm/pin-owner";
 import { createStackDepot } from "@mm/stackdepot";
 import { CULPRIT_FUNCTION, PinOwnerWorld, type WorkloadConfig } from "./workload.js";
 
-/** One row of the comparison: a tracing mechanism and where its events go. */
+/** One tracing setup: a mechanism and where its events go. */
 export interface PolicySpec {
   readonly id: string;
   readonly label: string;
-  readonly tracer: "none" | "flagged" | "all";
+  readonly tracer: "flagged" | "all";
   readonly sink: "ftrace" | "page_pinner";
-  readonly bufferKb?: number;
+  /** RFC v2 as posted: every failure sets the flag, the reason filter only hides the event. */
+  readonly rfcV2?: boolean;
   readonly traceGets?: boolean;
-  /** trace-all: only pfns in the CMA area. */
-  readonly cmaOnly?: boolean;
+  /** trace-all: a draining reader (trace-cmd record) empties each CPU's ring at buffer_percent. */
+  readonly record?: boolean;
+  /** trace-all: rewrite the page_ref filter to the failed pfns `refilterDelayMs` after a failure. */
+  readonly refilter?: boolean;
+  /** Override of the config's per-CPU buffer and CPU count (the map varies them). */
+  readonly bufferKb?: number;
+  readonly nrCpus?: number;
 }
 
 export interface PinOwnerConfig extends WorkloadConfig {
   /** Workload operations per simulated second. */
   readonly opsPerSec: number;
   readonly pinAtMs: number;
+  /** The first cma_alloc over the driver's buffer. */
   readonly failAtMs: number;
+  /** The camera retries its allocation this often while it fails. */
+  readonly cmaRetryMs: number;
   readonly releaseAtMs: number;
   /** When the user reads the buffers. */
-  readonly lookAtMs: number;
-  /** The big ftrace buffer ("increased the buffer size a lot"). */
-  readonly bigBufferKb: number;
+  readonly readAtMs: number;
+  /** buffer_size_kb: per CPU. */
+  readonly bufferKb: number;
+  /** Reads of the driver's pages by another task, per second, each holding its reference. */
+  readonly hotReadsPerSec: number;
+  readonly hotHoldMs: number;
+  /** Delay from a failure to the user's script rewriting the page_ref filter. */
+  readonly refilterDelayMs: number;
   /** Measure wall time per put (not deterministic). */
   readonly timing: boolean;
 }
 
+/** Defaults, each with its reason. */
 export const DEFAULT_CONFIG: PinOwnerConfig = {
   seed: 1,
   memoryMb: 1024,
+  // "the CMA size is 1/8 of the system" (Minchan, seed 001).
   cmaDivisor: 8,
+  // Page cache 75 % / anonymous 15 % of RAM: a phone after boot with apps cached (model choice).
   cachePercent: 75,
   anonPercent: 15,
+  // 4 MiB: one camera buffer (model choice; the failure does not depend on it).
   cmaAllocPages: 1024,
+  // A driver buffer of 4 pages: several armed pages per failure (model choice).
+  nrPins: 4,
+  // A phone SoC: 4 little + 4 big cores.
+  nrCpus: 8,
+  // 100k operations/s gives ~150k puts/s, in the range a busy phone shows (model choice; puts/s is
+  // printed so the rate can be compared; the map's read time axis is what it scales).
   opsPerSec: 100_000,
   pinAtMs: 200,
   failAtMs: 500,
+  // The camera HAL retries once a second (model choice).
+  cmaRetryMs: 1000,
   releaseAtMs: 2000,
-  lookAtMs: 15_000,
-  bigBufferKb: 16 * (TRACE_BUF_SIZE_DEFAULT / 1024),
+  readAtMs: 6000,
+  // TRACE_BUF_SIZE_DEFAULT: 1408 KB per CPU.
+  bufferKb: TRACE_BUF_SIZE_DEFAULT / 1024,
+  // A composer reading the driver's buffer at 20 Hz, holding each reference ~30 ms (model choice:
+  // what makes another task's get open at the driver's put).
+  hotReadsPerSec: 20,
+  hotHoldMs: 30,
+  // A script on the failure instance's trace_pipe rewrites the filter within a second (model choice).
+  refilterDelayMs: 1000,
   timing: false,
 };
 
-export function policies(config: PinOwnerConfig): PolicySpec[] {
-  const kb = TRACE_BUF_SIZE_DEFAULT / 1024;
+/** tracefs buffer_percent: a reader blocked on a CPU's ring is woken when it is this full (default 50). */
+export const BUFFER_PERCENT = 50;
+/** How often the model checks the rings for a reader to wake (a model tick, far below a ring's fill time). */
+const RECORD_TICK_MS = 10;
+
+export function policies(): PolicySpec[] {
   return [
-    { id: "unref-ftrace", label: "trace-unref (RFC v2)", tracer: "flagged", sink: "ftrace", bufferKb: kb },
-    { id: "unref-gets-ftrace", label: "trace-unref + gets (review)", tracer: "flagged", sink: "ftrace", bufferKb: kb, traceGets: true },
-    { id: "unref-pinner", label: "trace-unref (Android page_pinner)", tracer: "flagged", sink: "page_pinner" },
-    { id: "all-ftrace", label: "every unref, all pages", tracer: "all", sink: "ftrace", bufferKb: kb },
-    { id: "all-cma-ftrace", label: "every unref, CMA pages", tracer: "all", sink: "ftrace", bufferKb: kb, cmaOnly: true },
-    { id: "all-cma-big", label: "every unref, CMA pages, big buffer", tracer: "all", sink: "ftrace", bufferKb: config.bigBufferKb, cmaOnly: true },
+    { id: "rfc-v2", label: "RFC v2 as posted", tracer: "flagged", sink: "ftrace", rfcV2: true },
+    { id: "unref-gets", label: "trace-unref + gets (review)", tracer: "flagged", sink: "ftrace", traceGets: true },
+    { id: "pinner", label: "page_pinner (Android)", tracer: "flagged", sink: "page_pinner" },
+    { id: "ref-cma", label: "page_ref, CMA pfns", tracer: "all", sink: "ftrace" },
+    { id: "ref-cma-rec", label: "page_ref, CMA, trace-cmd rec", tracer: "all", sink: "ftrace", record: true },
+    { id: "ref-refilter", label: "page_ref, CMA, re-filter", tracer: "all", sink: "ftrace", refilter: true },
   ];
 }
 
-export interface PolicyResult {
+/** What the user finds at one read. */
+export interface ReadResult {
   readonly id: string;
   readonly label: string;
-  readonly sink: string;
-  /** Buffer size in bytes. */
+  readonly readAtMs: number;
+  readonly bufferKb: number;
+  readonly nrCpus: number;
+  /** Bytes of buffer memory (all CPUs, plus the failure instance). */
   readonly bufferBytes: number;
-  /** Simulated seconds the tracer was on. */
-  readonly seconds: number;
-  readonly puts: number;
-  readonly gets: number;
-  readonly events: number;
-  readonly bytes: number;
+  /** Driver pages whose failure event is in what the user reads. */
+  readonly failuresFound: number;
+  /** Driver pages whose driver put (with its stack) the join labels held / ambiguous. */
+  readonly culpritHeld: number;
+  readonly culpritAmbiguous: number;
+  /** Driver pages whose driver put is gone (or was never joined: no failure event). */
+  readonly culpritMissing: number;
+  readonly pins: number;
+  /** Puts of the driver's pages the join offers as possible holders (held + ambiguous). */
+  readonly candidates: number;
+  /** Events lost to overwrite so far (stack entries not counted). */
+  readonly lostEvents: number;
+  /** Age of the oldest event the user can trust as complete: read time minus the newest CPU's loss horizon. */
+  readonly completeWindowMs: number;
+  /** Age of the oldest resident event on any CPU. */
+  readonly oldestAgeMs: number;
   readonly eventsPerSec: number;
   readonly bytesPerSec: number;
-  /** Events lost to overwrite (ftrace: stack entries not counted). */
-  readonly lost: number;
-  /** Seconds of events the buffer holds at this rate. */
-  readonly historySeconds: number;
-  /** The failure of the pinned pfn is still in the buffer (the join can start). */
-  readonly failureInBuffer: boolean;
-  /** The driver's put, with its stack, is still in the buffer. */
-  readonly culpritInBuffer: boolean;
-  /** Puts the user has to look at as possible holders of the page. */
-  readonly candidates: number;
-  /** Puts recognised as temporary references (gets traced). */
-  readonly temporary: number;
-  /** Bytes the buffer took in after the culprit's put: a buffer smaller than this lost it. */
-  readonly bytesAfterCulprit: number;
-  /** Stacks captured per put (stack walk + depot lookup). */
-  readonly stacksPerPut: number;
-  readonly bytesPerPut: number;
-  /** page_ext bytes of the feature when page_ext was not already on. */
-  readonly pageExtBytes: number;
-  /** Extra page_ext bytes when page_owner already has page_ext on (shares the flags word). */
-  readonly pageExtExtraWithOwner: number;
-  /** Stack depot bytes the run's stacks took. */
-  readonly depotBytes: number;
-  /** Wall ns per put beyond the untraced run (with timing only). */
-  readonly extraNsPerPut: number | null;
+  /** Bytes a draining reader wrote to its file. */
+  readonly fileBytes: number;
+  readonly putsPerSec: number;
   readonly cmaResult: number;
-}
-
-/** page_ext accounting of a policy over the machine's memory, with and without page_owner on. */
-function pageExtCost(world: PinOwnerWorld, spec: PolicySpec): { alone: number; extraWithOwner: number } {
-  if (spec.tracer !== "flagged") return { alone: 0, extraWithOwner: 0 };
-  const ranges = world.machine.ranges;
-  const payload = spec.sink === "page_pinner" ? pagePinnerRing().pageExtPayloadBytes : 0;
-  const alone = createPageExt({ ranges });
-  registerTraceUnrefClient(alone, { enabled: true, payloadBytes: payload });
-  alone.init();
-  const owner = { name: "page_owner", size: 64, needSharedFlags: true, fields: {}, need: () => true };
-  const both = createPageExt({ ranges });
-  both.register(owner);
-  registerTraceUnrefClient(both, { enabled: true, payloadBytes: payload });
-  both.init();
-  const ownerOnly = createPageExt({ ranges });
-  ownerOnly.register(owner);
-  ownerOnly.init();
-  return { alone: alone.totalUsage, extraWithOwner: both.totalUsage - ownerOnly.totalUsage };
-}
-
-function stackHas(list: EventList, i: number, depotFrames: (h: number) => ArrayLike<number>, symbolize: (id: number) => string, fn: string): boolean {
-  const h = list.handle[i];
-  if (h === 0) return false;
-  const frames = depotFrames(h);
-  for (let f = 0; f < frames.length; f++) if (symbolize(frames[f]).startsWith(`${fn}+`)) return true;
-  return false;
+  readonly cmaAttempts: number;
 }
 
 interface Armed {
   readonly spec: PolicySpec;
   readonly sink: EventSink;
-  readonly tracer: ReturnType<typeof createTraceUnref> | ReturnType<typeof createTraceAll>;
+  readonly failSink: PercpuFtrace | null;
+  readonly tracer: TraceUnref | TraceAll;
   readonly depot: ReturnType<typeof createStackDepot>;
-  bytesAtCulprit: number;
+  readonly bufferKb: number;
+  readonly nrCpus: number;
+  /** trace-cmd record's file: what the join reads (only the driver's pfns and failures are kept). */
+  readonly file: EventList[];
 }
 
-/** Result of one pass of the workload with some tracers attached. */
+function asPercpu(s: EventSink): PercpuFtrace | null {
+  return "rings" in s ? (s as PercpuFtrace) : null;
+}
+
+function stackHas(handle: number, fetch: (h: number) => ArrayLike<number>, symbolize: (id: number) => string): boolean {
+  if (handle === 0) return false;
+  const frames = fetch(handle);
+  for (let f = 0; f < frames.length; f++) if (symbolize(frames[f]).startsWith(`${CULPRIT_FUNCTION}+`)) return true;
+  return false;
+}
+
+/**
+ * Keep the records of the driver's pfns and the failures: the join reads nothing else, so the
+ * result is the one the whole file gives, without holding millions of records in memory.
+ */
+function keepForJoin(list: EventList, keep: Uint8Array): EventList {
+  const idx: number[] = [];
+  for (let i = 0; i < list.length; i++) if (list.kind[i] === EV_FAIL || keep[list.pfn[i]] === 1) idx.push(i);
+  return subset(list, idx);
+}
+
+function subset(list: EventList, idx: readonly number[]): EventList {
+  const pick = <T extends { [k: number]: number; length: number }>(a: T, make: (n: number) => T): T => {
+    const o = make(idx.length);
+    for (let j = 0; j < idx.length; j++) o[j] = a[idx[j]];
+    return o;
+  };
+  return {
+    length: idx.length,
+    kind: pick(list.kind, (n) => new Uint8Array(n)),
+    pfn: pick(list.pfn, (n) => new Float64Array(n)),
+    flags: pick(list.flags, (n) => new Uint32Array(n)),
+    count: pick(list.count, (n) => new Int32Array(n)),
+    mapcount: pick(list.mapcount, (n) => new Int32Array(n)),
+    mapping: pick(list.mapping, (n) => new Uint32Array(n)),
+    mt: pick(list.mt, (n) => new Uint8Array(n)),
+    zone: pick(list.zone, (n) => new Uint8Array(n)),
+    handle: pick(list.handle, (n) => new Uint32Array(n)),
+    pid: pick(list.pid, (n) => new Int32Array(n)),
+    ts: pick(list.ts, (n) => new Float64Array(n)),
+    reason: pick(list.reason, (n) => new Int32Array(n)),
+    err: pick(list.err, (n) => new Int32Array(n)),
+  };
+}
+
+/** Result of one pass. */
 export interface PassDetail {
-  readonly results: PolicyResult[];
-  /** Holder reports for the pinned page, by policy id. */
-  readonly holderText: ReadonlyMap<string, string>;
-  /** The sink's file (tracefs `trace`, page_pinner `buffer`) as the user reads it, by policy id. */
-  readonly bufferText: ReadonlyMap<string, string>;
+  /** By read time (in the order given), then by spec. */
+  readonly reads: ReadResult[][];
   readonly world: PinOwnerWorld;
-  /** Wall time of the traced part of the run. */
+  /** The `trace` file / page_pinner buffer of the flagged policies at the last read, by id. */
+  readonly bufferText: ReadonlyMap<string, string>;
+  /** findHolders' report of the driver's first page at the last read, by id. */
+  readonly holderText: ReadonlyMap<string, string>;
   readonly wallMs: number;
 }
 
 /**
- * Run the workload once with one tracer per spec attached side by side (each with its own sink,
- * page_ext flags word and stack depot), and measure each. The tracers do not change what the
- * machine does, so every policy sees the very same puts.
+ * Run the workload once with the given setups attached and read them at `readsAtMs` (sorted,
+ * each > releaseAtMs is not required). Reading does not consume (the `trace` file).
  */
-export function runPass(config: PinOwnerConfig, specs: readonly PolicySpec[]): PassDetail {
+export function runPass(config: PinOwnerConfig, specs: readonly PolicySpec[], readsAtMs: readonly number[] = [config.readAtMs]): PassDetail {
   const world = new PinOwnerWorld(config);
   const { sim, machine } = world;
   world.fill();
-  // Tracing starts here (t0): the boot fill is not part of the comparison.
   const t0 = sim.now();
+  const ms = 1_000_000;
   const armed: Armed[] = [];
   for (const spec of specs) {
-    if (spec.tracer === "none") continue;
+    const nrCpus = spec.nrCpus ?? config.nrCpus;
+    // The workload draws CPUs from config.nrCpus; a setup with fewer folds them (the map's 1-CPU row).
+    const cpuOf = (): number => world.cpu % nrCpus;
+    const bufferKb = spec.bufferKb ?? config.bufferKb;
     const depot = createStackDepot({ memoryBytes: config.memoryMb << 20 });
-    const sink = spec.sink === "page_pinner" ? pagePinnerRing() : ftraceRing({ bufferSizeKb: spec.bufferKb ?? TRACE_BUF_SIZE_DEFAULT / 1024 });
-    const common = { tasks: sim, clock: sim, pages: world, depot, sink };
-    let tracer: Armed["tracer"];
+    const sink: EventSink = spec.sink === "page_pinner" ? pagePinnerRing() : percpuFtrace({ nrCpus, bufferSizeKb: bufferKb, cpuOf });
+    // trace-all as a developer runs it: the failure event in its own instance (instances/fail).
+    const failSink = spec.tracer === "all" ? percpuFtrace({ nrCpus, bufferSizeKb: TRACE_BUF_SIZE_DEFAULT / 1024, cpuOf, instance: "fail" }) : null;
+    const common = { tasks: sim, clock: sim, pages: world, depot, sink, failSink };
+    let tracer: TraceUnref | TraceAll;
     if (spec.tracer === "flagged") {
       const pe = createPageExt({ ranges: machine.ranges });
       const client = registerTraceUnrefClient(pe, { enabled: true, payloadBytes: sink.pageExtPayloadBytes });
       pe.init();
-      tracer = createTraceUnref({ ...common, flags: flagsWordOf(client), reasons: ["contig_range"], traceGets: spec.traceGets ?? false });
-    } else {
-      tracer = createTraceAll({
+      tracer = createTraceUnref({
         ...common,
+        flags: flagsWordOf(client),
+        reasons: ["contig_range"],
         traceGets: spec.traceGets ?? false,
-        pfnRange: spec.cmaOnly === true ? { startPfn: world.cmaStart, endPfn: world.cmaEnd } : null,
+        reasonFilterMode: spec.rfcV2 === true ? "event" : "arm",
+        dynamicKey: spec.rfcV2 !== true,
       });
+    } else {
+      tracer = createTraceAll({ ...common, traceGets: spec.traceGets ?? false, pfnRange: { startPfn: world.cmaStart, endPfn: world.cmaEnd } });
     }
     tracer.attach((h) => machine.addHooks(h));
-    armed.push({ spec, sink, tracer, depot, bytesAtCulprit: 0 });
+    armed.push({ spec, sink, failSink, tracer, depot, bufferKb, nrCpus, file: [] });
   }
-  const ms = 1_000_000;
-  const putsAt0 = world.counts.puts;
-  const getsAt0 = world.counts.gets;
+
+  // The machine's story: the driver pins its buffer, the camera's allocation over it fails and is
+  // retried, a composer reads the buffer, the driver lets go.
   let cmaResult = 0;
+  let cmaAttempts = 0;
+  let cmaDone = false;
   sim.schedule(config.pinAtMs * ms, () => {
     world.pin();
   });
-  sim.schedule(config.failAtMs * ms, () => {
-    cmaResult = world.cmaAlloc().ret;
-  });
-  sim.schedule(config.releaseAtMs * ms, () => {
-    world.unpin();
-    for (const a of armed) a.bytesAtCulprit = a.sink.stats().bytesWritten;
-  });
+  const tryCma = (): void => {
+    if (cmaDone) return;
+    cmaAttempts++;
+    const r = world.cmaAlloc();
+    cmaResult = r.ret;
+    if (r.ret === 0) cmaDone = true;
+    else sim.schedule(config.cmaRetryMs * ms, tryCma);
+  };
+  sim.schedule(config.failAtMs * ms, tryCma);
+  sim.schedule(config.releaseAtMs * ms, () => world.unpin());
+  const hotPrng = sim.prng.fork("pin-owner/hot");
+  if (config.hotReadsPerSec > 0) {
+    const hot = (): void => {
+      world.hotRead(Math.max(1, Math.round(hotPrng.exponential(config.hotHoldMs * ms))));
+      sim.schedule(Math.max(1, Math.round(hotPrng.exponential(1e9 / config.hotReadsPerSec))), hot);
+    };
+    sim.schedule(Math.round(hotPrng.exponential(1e9 / config.hotReadsPerSec)), hot);
+  }
+  // David's re-filter: a script sees the failure in the failure instance and narrows page_ref.
+  for (const a of armed) {
+    if (a.spec.refilter !== true || a.failSink === null) continue;
+    const fs = a.failSink;
+    const tr = a.tracer as TraceAll;
+    let seen = 0;
+    const poll = (): void => {
+      const n = fs.stats().offered;
+      if (n > seen) {
+        seen = n;
+        const list = fs.snapshot();
+        const pfns = new Set<number>(tr.refilteredPfns ?? []);
+        for (let i = 0; i < list.length; i++) if (list.kind[i] === EV_FAIL) pfns.add(list.pfn[i]);
+        sim.schedule(config.refilterDelayMs * ms, () => tr.refilter([...pfns]));
+      }
+      sim.schedule(RECORD_TICK_MS * ms, poll);
+    };
+    sim.schedule(RECORD_TICK_MS * ms, poll);
+  }
+  // trace-cmd record: wake on a CPU's ring at buffer_percent, drain it to the file.
+  for (const a of armed) {
+    if (a.spec.record !== true) continue;
+    const pc = asPercpu(a.sink);
+    if (pc === null) continue;
+    const last = pc.rings.map(() => 0);
+    const tick = (): void => {
+      for (let c = 0; c < pc.rings.length; c++) {
+        const r = pc.rings[c];
+        const st = r.stats();
+        if (st.bytesWritten - last[c] >= (st.capacityBytes * BUFFER_PERCENT) / 100) {
+          last[c] = st.bytesWritten;
+          a.file.push(keepForJoin(r.consume(), world.everPinned));
+        }
+      }
+      sim.schedule(RECORD_TICK_MS * ms, tick);
+    };
+    sim.schedule(RECORD_TICK_MS * ms, tick);
+  }
+
+  const putsAt0 = world.counts.puts;
   const prng = sim.prng.fork("pin-owner/arrivals");
   const meanNs = 1e9 / config.opsPerSec;
-  const end = t0 + config.lookAtMs * ms;
+  const reads = [...readsAtMs].sort((x, y) => x - y);
   const wall0 = performance.now();
   let t = t0;
-  for (;;) {
-    t += Math.max(1, Math.round(prng.exponential(meanNs)));
-    if (t > end) break;
-    sim.runUntil(t);
-    world.step();
-  }
-  sim.runUntil(end);
-  const wallMs = performance.now() - wall0;
-
-  const puts = world.counts.puts - putsAt0;
-  const gets = world.counts.gets - getsAt0;
-  const seconds = (end - t0) / 1e9;
-  const pinned = world.pinned;
-  const results: PolicyResult[] = [];
-  const holderText = new Map<string, string>();
+  let next = -1;
+  const out: ReadResult[][] = [];
   const bufferText = new Map<string, string>();
-  for (const { spec, sink, tracer, depot, bytesAtCulprit } of armed) {
-    const st = sink.stats();
-    const ts = tracer.stats();
-    const list = sink.snapshot();
-    let report: HolderReport | null = null;
-    let culpritInBuffer = false;
-    if (pinned >= 0) {
-      const ctx: RenderContext = { symbols: sim.symbols, fetchStack: (h) => depot.fetchFrames(h), comm: (pid) => tracer.comm(pid), reasonNames: tracer.reasonNames };
-      report = findHolders(list, pinned);
-      for (const h of report.held) {
-        if (stackHas(list, h.index, (x) => depot.fetchFrames(x), (id) => sim.symbols.symbolize(id), CULPRIT_FUNCTION)) culpritInBuffer = true;
-      }
-      holderText.set(spec.id, formatHolderReport(report, list, ctx));
-      // Only the flagged sinks are small enough to print.
-      if (spec.tracer === "flagged") bufferText.set(spec.id, sink.render(ctx));
+  const holderText = new Map<string, string>();
+  for (let ri = 0; ri < reads.length; ri++) {
+    const end = t0 + reads[ri] * ms;
+    // An arrival past this read stays pending for the next segment, so reading changes nothing.
+    for (;;) {
+      if (next < 0) next = t + Math.max(1, Math.round(prng.exponential(meanNs)));
+      if (next > end) break;
+      t = next;
+      next = -1;
+      sim.runUntil(t);
+      world.step();
     }
-    const pe = pageExtCost(world, spec);
-    const bytes = st.bytesWritten;
-    // Events the sink took (ftrace's stack entries belong to their event and are not counted).
-    const events = st.offered - st.unsupported;
-    results.push({
-      id: spec.id,
-      label: spec.label,
-      sink: sink.name,
-      bufferBytes: st.capacityBytes,
-      seconds,
-      puts,
-      gets,
-      events,
-      bytes,
-      eventsPerSec: events / seconds,
-      bytesPerSec: bytes / seconds,
-      lost: st.lostEvents,
-      historySeconds: bytes === 0 ? Infinity : st.capacityBytes / (bytes / seconds),
-      failureInBuffer: pinned >= 0 && failedPfns(list, MR_CONTIG_RANGE).includes(pinned),
-      culpritInBuffer,
-      candidates: report?.held.length ?? 0,
-      temporary: report?.temporary.length ?? 0,
-      bytesAfterCulprit: bytes - bytesAtCulprit,
-      stacksPerPut: puts === 0 ? 0 : ts.stacks / puts,
-      bytesPerPut: puts === 0 ? 0 : bytes / puts,
-      pageExtBytes: pe.alone,
-      pageExtExtraWithOwner: pe.extraWithOwner,
-      depotBytes: depot.stats().totalBytes,
-      extraNsPerPut: null,
-      cmaResult,
-    });
-  }
-  return { results, holderText, bufferText, world, wallMs };
-}
-
-export interface PinOwnerResult {
-  readonly config: PinOwnerConfig;
-  readonly pinned: Pfn;
-  readonly cmaStart: Pfn;
-  readonly cmaEnd: Pfn;
-  readonly rows: readonly PolicyResult[];
-  /** What the flagged-page approach tells the user about the pinned page. */
-  readonly holderText: string;
-  /** tracefs `trace` of trace-unref (RFC v2) at the look. */
-  readonly traceText: string;
-  /** /sys/kernel/debug/page_pinner/buffer at the look. */
-  readonly pinnerText: string;
-}
-
-/** Wall-clock passes per policy with `timing`; the fastest counts (the machine may be shared). */
-const TIMING_REPS = 2;
-
-/**
- * Every policy on one workload pass; with `timing`, also passes of each policy alone and untraced
- * ones, for the wall-clock cost per put (the fastest of TIMING_REPS each).
- */
-export function runPinOwner(config: PinOwnerConfig, onProgress?: (done: number, total: number) => void): PinOwnerResult {
-  const specs = policies(config);
-  const total = config.timing ? 1 + (specs.length + 1) * TIMING_REPS : 1;
-  const pass = runPass(config, specs);
-  let done = 1;
-  onProgress?.(done, total);
-  let rows = pass.results;
-  if (config.timing) {
-    const fastest = (s: readonly PolicySpec[]): number => {
-      let best = Infinity;
-      for (let i = 0; i < TIMING_REPS; i++) {
-        best = Math.min(best, runPass(config, s).wallMs);
-        onProgress?.(++done, total);
+    sim.runUntil(end);
+    const seconds = (end - t0) / 1e9;
+    const puts = world.counts.puts - putsAt0;
+    const row: ReadResult[] = [];
+    for (const a of armed) {
+      const r = readOne(a, world, t0, end, seconds, puts, cmaResult, cmaAttempts);
+      row.push(r.result);
+      if (ri === reads.length - 1) {
+        if (a.spec.tracer === "flagged") bufferText.set(a.spec.id, a.sink.render(r.ctx));
+        holderText.set(a.spec.id, r.holderText);
       }
-      return best;
-    };
-    const base = fastest([]);
-    rows = rows.map((r, i) => {
-      const wall = fastest([specs[i]]);
-      return { ...r, extraNsPerPut: r.puts === 0 ? null : ((wall - base) * 1e6) / r.puts };
-    });
+    }
+    out.push(row);
   }
+  return { reads: out, world, bufferText, holderText, wallMs: performance.now() - wall0 };
+}
+
+function readOne(
+  a: Armed,
+  world: PinOwnerWorld,
+  t0: number,
+  now: number,
+  seconds: number,
+  puts: number,
+  cmaResult: number,
+  cmaAttempts: number,
+): { result: ReadResult; ctx: RenderContext; holderText: string } {
+  const { sim } = world;
+  const st = a.sink.stats();
+  const parts: EventList[] = [...a.file, a.sink.snapshot()];
+  if (a.failSink !== null) parts.push(a.failSink.snapshot());
+  const list = a.file.length === 0 && a.failSink === null ? parts[parts.length - 1] : concatEventLists(parts);
+  const fetch = (h: number): ArrayLike<number> => a.depot.fetchFrames(h);
+  const symbolize = (id: number): string => sim.symbols.symbolize(id);
+  const ctx: RenderContext = { symbols: sim.symbols, fetchStack: fetch, comm: (pid) => a.tracer.comm(pid), reasonNames: a.tracer.reasonNames };
+  let failuresFound = 0;
+  let held = 0;
+  let ambiguous = 0;
+  let candidates = 0;
+  let pins = 0;
+  let holderText = "";
+  const failed = new Set<number>();
+  for (let i = 0; i < list.length; i++) if (list.kind[i] === EV_FAIL) failed.add(list.pfn[i]);
+  for (let p = 0; p < world.everPinned.length; p++) {
+    if (world.everPinned[p] !== 1) continue;
+    pins++;
+    if (!failed.has(p)) continue;
+    failuresFound++;
+    const rep = findHolders(list, p);
+    candidates += rep.held.length + rep.ambiguous.length;
+    if (rep.held.some((h) => stackHas(h.handle, fetch, symbolize))) held++;
+    else if (rep.ambiguous.some((h) => stackHas(h.handle, fetch, symbolize))) ambiguous++;
+    if (holderText === "") holderText = `${rep.held.length} held, ${rep.ambiguous.length} ambiguous, ${rep.temporary.length} temporary puts of pfn 0x${p.toString(16)}`;
+  }
+  // Loss horizon: a CPU that has lost events only covers back to its oldest resident one.
+  let horizon = t0;
+  let oldest = now;
+  const pc = asPercpu(a.sink);
+  if (pc !== null) {
+    const o = pc.oldestTsPerCpu();
+    for (let c = 0; c < pc.rings.length; c++) {
+      if (o[c] >= 0 && o[c] < oldest) oldest = o[c];
+      if (pc.rings[c].stats().lost > 0) horizon = Math.max(horizon, o[c] < 0 ? now : o[c]);
+    }
+    // The file holds everything drained since the start.
+    if (a.spec.record === true) oldest = t0;
+  } else {
+    const snap = a.sink.snapshot();
+    if (snap.length > 0) oldest = snap.ts[0];
+    if (st.lost > 0) horizon = snap.length > 0 ? snap.ts[0] : now;
+  }
+  const bufferBytes = st.capacityBytes + (a.failSink?.stats().capacityBytes ?? 0);
+  const events = st.offered - st.unsupported + (a.failSink?.stats().offered ?? 0);
   return {
-    config,
-    pinned: pass.world.pinned,
-    cmaStart: pass.world.cmaStart,
-    cmaEnd: pass.world.cmaEnd,
-    rows,
-    holderText: pass.holderText.get("unref-gets-ftrace") ?? "",
-    traceText: pass.bufferText.get("unref-ftrace") ?? "",
-    pinnerText: pass.bufferText.get("unref-pinner") ?? "",
+    ctx,
+    holderText,
+    result: {
+      id: a.spec.id,
+      label: a.spec.label,
+      readAtMs: (now - t0) / 1e6,
+      bufferKb: a.bufferKb,
+      nrCpus: a.nrCpus,
+      bufferBytes,
+      failuresFound,
+      culpritHeld: held,
+      culpritAmbiguous: ambiguous,
+      culpritMissing: pins - held - ambiguous,
+      pins,
+      candidates,
+      lostEvents: st.lostEvents,
+      completeWindowMs: (now - horizon) / 1e6,
+      oldestAgeMs: (now - oldest) / 1e6,
+      eventsPerSec: events / seconds,
+      bytesPerSec: st.bytesWritten / seconds,
+      fileBytes: a.spec.record === true ? st.bytesWritten : 0,
+      putsPerSec: puts / seconds,
+      cmaResult,
+      cmaAttempts,
+    },
   };
 }

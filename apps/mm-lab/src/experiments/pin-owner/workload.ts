@@ -8,7 +8,9 @@
  */
 import {
   GFP_HIGHUSER_MOVABLE,
+  GFP_USER,
   MIGRATE_CMA,
+  MR_CONTIG_RANGE,
   type Pfn,
   PG_active,
   PG_lru,
@@ -18,19 +20,25 @@ import {
   PG_uptodate,
 } from "@mm/api";
 import { type BuddyMachine, createMachine } from "@mm/buddy";
+import { allocContigMigrateRange, COMPACT_CLUSTER_MAX, type ContigOps, type ContigResult } from "./contig.js";
 import type { PageStateReader } from "@mm/pin-owner";
 import { createSim, type Prng, type Sim, type SimTask } from "@mm/sim";
 
 /** PAGEVEC_SIZE / the lru_add folio batch: 15 folios before release_pages drains it (6.1). */
 export const LRU_BATCH = 15;
 
-const SYSCALL = ["do_syscall_64", "entry_SYSCALL_64_after_hwframe"];
-const READ = ["filemap_read", "generic_file_read_iter", "ext4_file_read_iter", "vfs_read", "ksys_read", "__x64_sys_read", ...SYSCALL];
+/**
+ * arm64 syscall entry (a phone SoC, the RFC's setting): 6 frames where x86-64 has 2, which is what
+ * puts the user-task stacks at 11-15 frames as in the RFC's sample.
+ */
+const SYSCALL = ["invoke_syscall", "el0_svc_common", "do_el0_svc", "el0_svc", "el0t_64_sync_handler", "el0t_64_sync"];
+const READ = ["filemap_read", "generic_file_read_iter", "f2fs_file_read_iter", "vfs_read", "ksys_read", "__arm64_sys_read", ...SYSCALL];
 const RA = ["page_cache_ra_unbounded", "ondemand_readahead", "filemap_get_pages", ...READ];
 const KSWAPD = ["shrink_inactive_list", "shrink_lruvec", "shrink_node", "balance_pgdat", "kswapd", "kthread", "ret_from_fork"];
 const FAULT = ["do_anonymous_page", "__handle_mm_fault", "handle_mm_fault", "do_user_addr_fault", "exc_page_fault", "asm_exc_page_fault"];
-const MUNMAP = ["tlb_batch_pages_flush", "tlb_finish_mmu", "unmap_region", "do_mas_munmap", "__vm_munmap", "__x64_sys_munmap", ...SYSCALL];
-const CMA = ["cma_alloc", "cma_heap_allocate", "dma_heap_buffer_alloc", "dma_heap_ioctl", "__x64_sys_ioctl", ...SYSCALL];
+const MUNMAP = ["tlb_batch_pages_flush", "tlb_finish_mmu", "unmap_region", "do_mas_munmap", "__vm_munmap", "__arm64_sys_munmap", ...SYSCALL];
+const CMA = ["cma_alloc", "cma_heap_allocate", "dma_heap_buffer_alloc", "dma_heap_ioctl", "__arm64_sys_ioctl", ...SYSCALL];
+const CONTIG = ["__alloc_contig_migrate_range", "alloc_contig_range", ...CMA];
 
 /** Kernel paths (innermost first) of every get and put the workload does. */
 export const PATHS = {
@@ -49,17 +57,30 @@ export const PATHS = {
   anonLruGet: ["folio_add_lru_vma", ...FAULT],
   anonLruDrain: ["release_pages", "folio_batch_move_lru", "folio_add_lru", "folio_add_lru_vma", ...FAULT],
   anonZapPut: ["release_pages", ...MUNMAP],
-  drainForContig: ["release_pages", "folio_batch_move_lru", "lru_add_drain_cpu", "lru_add_drain", "__alloc_contig_migrate_range", "alloc_contig_range", ...CMA],
-  contigMigrate: ["migrate_pages", "__alloc_contig_migrate_range", "alloc_contig_range", ...CMA],
-  driverGet: ["mydrv_map_buf+0x5c/0x120 [mydrv]", "mydrv_ioctl+0x1a8/0x2f0 [mydrv]", "__x64_sys_ioctl", ...SYSCALL],
+  drainForContig: ["release_pages", "folio_batch_move_lru", "lru_add_drain_cpu", "lru_add_drain", ...CONTIG],
+  contigMigrate: ["migrate_pages", ...CONTIG],
+  /** isolate_migratepages_range -> isolate_migratepages_block: folio_try_get, the isolation reference. */
+  contigIsolate: ["isolate_migratepages_block", "isolate_migratepages_range", ...CONTIG],
+  /** putback_movable_pages -> putback_lru_page: lru_cache_add's reference, then the isolation put. */
+  putbackLruAdd: ["folio_add_lru", "lru_cache_add", "putback_lru_page", "putback_movable_pages", ...CONTIG],
+  putbackPut: ["putback_lru_page", "putback_movable_pages", ...CONTIG],
+  putbackLruDrain: ["release_pages", "folio_batch_move_lru", "folio_add_lru", "lru_cache_add", "putback_lru_page", "putback_movable_pages", ...CONTIG],
+  /** After a successful move: the new folio goes to the LRU, the isolation reference is dropped. */
+  migratedLruAdd: ["folio_add_lru", "folio_putback_lru", "migrate_folio_done", "migrate_pages", ...CONTIG],
+  migratedPut: ["folio_putback_lru", "migrate_folio_done", "migrate_pages", ...CONTIG],
+  migratedLruDrain: ["release_pages", "folio_batch_move_lru", "folio_add_lru", "folio_putback_lru", "migrate_folio_done", "migrate_pages", ...CONTIG],
+  hotGet: ["filemap_get_read_batch", "filemap_get_pages", ...READ],
+  hotPut: READ,
+  driverGet: ["mydrv_map_buf+0x5c/0x120 [mydrv]", "mydrv_ioctl+0x1a8/0x2f0 [mydrv]", "__arm64_sys_ioctl", ...SYSCALL],
   driverPut: [
     "mydrv_unmap_buf+0x3c/0xa0 [mydrv]",
     "mydrv_release+0x2c/0x60 [mydrv]",
     "__fput",
     "task_work_run",
-    "exit_to_user_mode_prepare",
-    "syscall_exit_to_user_mode",
-    ...SYSCALL,
+    "do_notify_resume",
+    "el0_svc",
+    "el0t_64_sync_handler",
+    "el0t_64_sync",
   ],
 } as const;
 
@@ -79,6 +100,10 @@ export interface WorkloadConfig {
   readonly anonPercent: number;
   /** Pages one cma_alloc asks for (aligned to its size). */
   readonly cmaAllocPages: number;
+  /** Pages of the driver's buffer, each with the driver's long-lived reference. */
+  readonly nrPins: number;
+  /** CPUs the tasks run on (the CPU of each operation is drawn uniformly). */
+  readonly nrCpus: number;
 }
 
 const KIND_NONE = 0;
@@ -138,8 +163,18 @@ export class PinOwnerWorld implements PageStateReader {
   readonly driver: SimTask;
   readonly cmaTask: SimTask;
   readonly counts: WorkloadCounts = { gets: 0, puts: 0, reads: 0, readaheads: 0, evictions: 0, evictionsBusy: 0, faults: 0, zaps: 0, allocFailures: 0, migrations: 0 };
-  /** The page the driver holds, -1 before it took it. */
-  pinned: Pfn = -1;
+  /** The pages the driver holds (empty before it took them). */
+  readonly pins: Pfn[] = [];
+  /** The first of them, -1 before the driver took any. */
+  get pinned(): Pfn {
+    return this.pins.length === 0 ? -1 : this.pins[0];
+  }
+  /** 1 for a pfn the driver ever pinned (what the user's join looks at). */
+  readonly everPinned: Uint8Array;
+  /** smp_processor_id() of the operation running now. */
+  cpu = 0;
+  private readonly cpuPrng: Prng;
+  readonly hotReader: SimTask;
 
   constructor(readonly config: WorkloadConfig) {
     this.sim = createSim({ seed: config.seed });
@@ -180,6 +215,10 @@ export class PinOwnerWorld implements PageStateReader {
     this.kswapd = sim.spawn({ comm: "kswapd0", kthread: true });
     this.driver = sim.spawn({ comm: "mydrvd" });
     this.cmaTask = sim.spawn({ comm: "camera.provider" });
+    this.hotReader = sim.spawn({ comm: "surfaceflinger" });
+    this.everPinned = new Uint8Array(n);
+    // Its own stream, so the CPU count does not change what the workload does.
+    this.cpuPrng = sim.prng.fork("pin-owner/cpu");
     // Migration moves the workload's view of the page (folio_migrate_mapping / the page cache slot).
     m.addHooks({ migrate: (oldPfn, newPfn) => this.migrated(oldPfn, newPfn) });
   }
@@ -347,8 +386,14 @@ export class PinOwnerWorld implements PageStateReader {
     this.counts.zaps++;
   }
 
+  /** A new operation: the scheduler put the task on some CPU. */
+  private onCpu(): void {
+    this.cpu = this.config.nrCpus <= 1 ? 0 : this.cpuPrng.below(this.config.nrCpus);
+  }
+
   /** One step of the steady-state mix. */
   step(): void {
+    this.onCpu();
     const r = this.prng.nextFloat();
     if (r < 0.62) this.readHit();
     else if (r < 0.8) this.readMiss();
@@ -370,42 +415,108 @@ export class PinOwnerWorld implements PageStateReader {
     }
   }
 
-  /** The driver takes a long-lived extra reference on a page cache page in the CMA area. */
-  pin(): Pfn {
+  /**
+   * The driver takes a long-lived extra reference on `nrPins` page cache pages of one
+   * COMPACT_CLUSTER_MAX-aligned chunk in the CMA area (its buffer). One chunk, because
+   * __alloc_contig_migrate_range gives up (-EBUSY) in the first chunk that keeps failing: pages in
+   * later chunks are never isolated, so never reported. Returns how many it took.
+   */
+  pin(): number {
+    this.onCpu();
+    const m = this.machine;
+    const ok = (p: Pfn): boolean => p >= this.cmaStart && p < this.cmaEnd && this.kind[p] === KIND_CACHE && m.pageCount(p) === 1;
     const start = this.prng.below(Math.max(1, this.cacheLen));
     for (let i = 0; i < this.cacheLen; i++) {
       const p = this.cache[(start + i) % this.cacheLen];
-      if (p >= this.cmaStart && p < this.cmaEnd && this.machine.pageCount(p) === 1) {
-        this.get(this.driver, "driverGet", p);
-        this.pinned = p;
-        return p;
+      if (!ok(p)) continue;
+      const lo = p - (p % COMPACT_CLUSTER_MAX);
+      const chunk: Pfn[] = [];
+      for (let q = lo; q < lo + COMPACT_CLUSTER_MAX && chunk.length < this.config.nrPins; q++) if (ok(q)) chunk.push(q);
+      if (chunk.length < this.config.nrPins) continue;
+      for (const q of chunk) {
+        this.get(this.driver, "driverGet", q);
+        this.pins.push(q);
+        this.everPinned[q] = 1;
       }
+      break;
     }
-    return -1;
+    return this.pins.length;
   }
 
-  /** The driver lets go of its reference (the put that names it). */
+  /** The driver lets go of its references (the puts that name it). */
   unpin(): void {
-    if (this.pinned >= 0) this.put(this.driver, "driverPut", this.pinned);
+    this.onCpu();
+    for (const p of this.pins) this.put(this.driver, "driverPut", p);
+    this.pins.length = 0;
   }
 
   /**
-   * cma_alloc over the aligned range holding the pinned page: lru_add_drain, then
-   * alloc_contig_range, whose migration of the pinned page fails. Returns its result (0 or -EBUSY)
-   * and the range.
+   * Another task reads one of the driver's pages and holds the reference for `holdNs` (a
+   * composer reading the shared buffer): the get and its put are apart in time, so a put of the
+   * driver may fall while this get is open.
    */
-  cmaAlloc(): { ret: number; startPfn: Pfn; endPfn: Pfn } {
+  hotRead(holdNs: number): void {
+    if (this.pins.length === 0) return;
+    this.onCpu();
+    const p = this.pins[this.prng.below(this.pins.length)];
+    const t = this.hotReader;
+    this.get(t, "hotGet", p);
+    this.sim.schedule(holdNs, () => {
+      this.onCpu();
+      this.put(t, "hotPut", p);
+    });
+  }
+
+  /** The range cma_alloc asks for: the aligned one holding the driver's buffer. */
+  cmaRange(): { startPfn: Pfn; endPfn: Pfn } {
     const n = this.config.cmaAllocPages;
     const target = this.pinned >= 0 ? this.pinned : this.cmaStart;
     const startPfn = Math.max(this.cmaStart, Math.floor(target / n) * n);
-    const endPfn = Math.min(this.cmaEnd, startPfn + n);
+    return { startPfn, endPfn: Math.min(this.cmaEnd, startPfn + n) };
+  }
+
+  /**
+   * cma_alloc over the range holding the driver's buffer: lru_add_drain, then the kernel's
+   * __alloc_contig_migrate_range (contig.ts); on success @mm/buddy's alloc_contig_range takes the
+   * now free range, and the buffer is handed back at once (the experiment is about the failure).
+   */
+  cmaAlloc(): ContigResult & { startPfn: Pfn; endPfn: Pfn } {
+    this.onCpu();
+    const { startPfn, endPfn } = this.cmaRange();
     const t = this.cmaTask;
     this.drain(t, "drainForContig");
-    this.enter(t, "contigMigrate");
-    const ret = this.machine.allocContigRange(startPfn, endPfn);
-    this.leave(t);
-    return { ret, startPfn, endPfn };
+    const m = this.machine;
+    const res = allocContigMigrateRange(this.contigOps, startPfn, endPfn, (p) => m.pageCount(p) > 0);
+    let ret = res.ret;
+    if (ret === 0) {
+      this.drain(t, "drainForContig");
+      this.enter(t, "contigMigrate");
+      ret = m.allocContigRange(startPfn, endPfn);
+      this.leave(t);
+      if (ret === 0) m.freeContigRange(startPfn, endPfn - startPfn);
+    }
+    return { ...res, ret, startPfn, endPfn };
   }
+
+  private readonly contigOps: ContigOps = {
+    isLruPage: (p) => this.kind[p] !== KIND_NONE,
+    isolate: (p) => this.get(this.cmaTask, "contigIsolate", p),
+    migrateOne: (p) => {
+      this.enter(this.cmaTask, "contigMigrate");
+      // Expected: the isolation reference + the page cache's (or the mapping's) one.
+      const np = this.machine.migratePage(p, MR_CONTIG_RANGE, { expectedRefs: 2, gfp: GFP_USER });
+      this.leave(this.cmaTask);
+      return np;
+    },
+    putbackMoved: (np) => {
+      this.lruAdd(this.cmaTask, np, "migratedLruAdd", "migratedLruDrain");
+      this.put(this.cmaTask, "migratedPut", np);
+    },
+    putbackFailed: (p) => {
+      this.lruAdd(this.cmaTask, p, "putbackLruAdd", "putbackLruDrain");
+      this.put(this.cmaTask, "putbackPut", p);
+    },
+  };
 
   private migrated(oldPfn: Pfn, newPfn: Pfn): void {
     this.counts.migrations++;
@@ -424,7 +535,7 @@ export class PinOwnerWorld implements PageStateReader {
     this.mapping[oldPfn] = 0;
     this.mapcountArr[oldPfn] = 0;
     for (let i = 0; i < this.batchLen; i++) if (this.batch[i] === oldPfn) this.batch[i] = newPfn;
-    if (this.pinned === oldPfn) this.pinned = newPfn;
+    for (let i = 0; i < this.pins.length; i++) if (this.pins[i] === oldPfn) this.pins[i] = newPfn;
   }
 
   /** Pages in the page cache / anonymous pool now. */

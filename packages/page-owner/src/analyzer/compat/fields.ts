@@ -17,8 +17,13 @@ const PID_RE = new RegExp(`pid${S}*([0-9]*),`);
 const TGID_RE = new RegExp(`tgid${S}*([0-9]*) `);
 /** `tgid\s*[0-9]*\s*\((.*)\),\s*ts\s*` */
 const COMM_RE = new RegExp(`tgid${S}*[0-9]*${S}*\\(([^\\n]*)\\),${S}*ts${S}*`);
-/** `ts\s*([0-9]*)\s*ns` (also the pattern 6.7+ strips from each block before grouping). */
+/** `ts\s*([0-9]*)\s*ns` of 6.7+ (also the pattern it strips from each block before grouping). */
 export const TS_RE = new RegExp(`ts${S}*([0-9]*)${S}*ns`);
+/**
+ * `ts\s*([0-9]*)\s*ns,` of 6.1 (tools/vm, 6.1.192): the comma after "ns" is part of it, so a
+ * 6.7+ header (no ", free_ts" after the ts) has no timestamp for the 6.1 tool.
+ */
+const TS_RE_6_1 = new RegExp(`ts${S}*([0-9]*)${S}*ns,`);
 /** `free_ts\s*([0-9]*)\s*ns` (6.1 only). */
 const FREE_TS_RE = new RegExp(`free_ts${S}*([0-9]*)${S}*ns`);
 
@@ -89,9 +94,9 @@ export function getComm(buf: string, debug: DebugSink): string {
 /** A u64 timestamp: a number up to 2^53, a bigint above. */
 export type U64 = number | bigint;
 
-/** get_ts_nsec(): the allocation timestamp, or (u64)-1. */
-export function getTsNsec(buf: string, debug: DebugSink): U64 {
-  const v = strtoullU64(search(TS_RE, buf, debug) ?? "");
+/** get_ts_nsec(): the allocation timestamp, or (u64)-1. `era61`: the 6.1 tool's pattern. */
+export function getTsNsec(buf: string, debug: DebugSink, era61 = false): U64 {
+  const v = strtoullU64(search(era61 ? TS_RE_6_1 : TS_RE, buf, debug) ?? "");
   if (v === null) {
     if (debug !== null) debug(`wrong ts_nsec in follow buf:\n${buf}\n`);
     return U64_MINUS_ONE;

@@ -51,6 +51,7 @@ import {
   type U64,
 } from "./fields.js";
 import { glibcQsort } from "../internal/libc.js";
+import { EntryLog } from "./entry-log.js";
 
 /** One output element: a merged `struct block_list`. */
 export interface CompatGroup {
@@ -153,6 +154,8 @@ function compareCull(cull: number, a: CompatGroup, b: CompatGroup): number {
 export class CompatSorter {
   /** list_size: blocks kept (6.1: after merging identical neighbours). What "loaded %d" prints. */
   listSize = 0;
+  /** The block array filled up ("max_size too small??"): the tool stops without any output. */
+  overflowed = false;
   /** Distinct groups, in first-seen order. */
   private readonly groups: CompatGroup[] = [];
   private readonly index = new Map<string, CompatGroup>();
@@ -164,6 +167,8 @@ export class CompatSorter {
   private lastKeyGroup: CompatGroup | undefined = undefined;
   private readonly debug: DebugSink;
   private readonly stripTs: boolean;
+  /** The list itself, when the cull comparators can overflow (see entry-log.ts). */
+  private readonly log: EntryLog | null;
 
   /**
    * @param maxSize - the tool's `st_size / 100` capacity; Infinity when the input is not a
@@ -176,6 +181,7 @@ export class CompatSorter {
   ) {
     this.debug = cfg.debug ? (m: string) => io.stderr(m) : null;
     this.stripTs = cfg.era === "6.12" && cfg.sortCmps[0] !== CMP_TS;
+    this.log = EntryLog.forConfig(cfg);
   }
 
   /** add_list(): false means "stop reading" (the capacity hack ran out). */
@@ -187,17 +193,21 @@ export class CompatSorter {
     const buf = debug === null ? content : content + "\n";
     if (cfg.era === "6.1" && this.listSize !== 0 && content === this.lastTxt) {
       const g = this.lastGroup!;
+      const pages = getPageNum(buf, debug);
       g.num = (g.num + 1) | 0;
-      g.pageNum = (g.pageNum + getPageNum(buf, debug)) | 0;
+      g.pageNum = (g.pageNum + pages) | 0;
+      this.log?.bumpLast(pages);
       return true;
     }
     if (this.listSize === this.maxSize) {
       this.io.stderr("max_size too small??\n");
+      this.overflowed = true;
       return false;
     }
     if (debug === null) {
       const h = standardHeader(content);
-      if (h !== null) return this.addFast(content, ext, h, mayHaveVmalloc);
+      // A 6.7+ header has no "ns," for the 6.1 ts pattern: the slow path finds what it finds.
+      if (h !== null && (cfg.era !== "6.1" || h.freeTs !== undefined)) return this.addFast(content, ext, h, mayHaveVmalloc);
     }
     // Without -d the get_* helpers are pure, so each is computed once; with -d they run as often
     // as in C, so the messages repeat as they would.
@@ -208,7 +218,7 @@ export class CompatSorter {
     let freeTsNsec: U64 | undefined;
     const memo = debug === null;
     if (cfg.era === "6.1") {
-      tsNsec = getTsNsec(buf, debug);
+      tsNsec = getTsNsec(buf, debug, cfg.era === "6.1");
       freeTsNsec = getFreeTsNsec(buf, debug);
       if (cfg.filter & FILTER_UNRELEASE && !isZero(freeTsNsec) && tsNsec < freeTsNsec) return true;
     }
@@ -221,7 +231,7 @@ export class CompatSorter {
     if (!memo) comm = getComm(buf, debug);
     const txt = this.stripTs ? removeTsDigits(content) : content;
     const pageNum = getPageNum(buf, debug);
-    if (!memo || tsNsec === undefined) tsNsec = getTsNsec(buf, debug);
+    if (!memo || tsNsec === undefined) tsNsec = getTsNsec(buf, debug, cfg.era === "6.1");
     if (cfg.era === "6.1") {
       if (!memo || freeTsNsec === undefined) freeTsNsec = getFreeTsNsec(buf, debug);
     } else {
@@ -267,6 +277,7 @@ export class CompatSorter {
     // Runs of equal blocks are common (most of the real capture): comparing with the previous
     // key is a memcmp, a Map lookup hashes the whole block text first.
     let g = key === this.lastKey ? this.lastKeyGroup : this.index.get(key);
+    if (this.log !== null) this.log.push(key, { txt, pid, tgid, comm, tsNsec, freeTsNsec, allocator, num: 1, pageNum }, pageNum);
     if (g === undefined) {
       g = { txt, pid, tgid, comm, tsNsec, freeTsNsec, allocator, num: 1, pageNum };
       this.index.set(key, g);
@@ -301,7 +312,10 @@ export class CompatSorter {
   /** The two sorts: by cull condition (merging), then by the sort condition. */
   finish(): CompatGroup[] {
     const cull = this.cfg.cull;
-    const merged = this.groups.slice().sort((a, b) => compareCull(cull, a, b));
+    const merged =
+      this.log !== null && this.log.overflows
+        ? this.log.mergedList((a, b) => compareCull(cull, a, b))
+        : this.groups.slice().sort((a, b) => compareCull(cull, a, b));
     const cmps = this.cfg.sortCmps;
     const signs = this.cfg.sortSigns;
     const era = this.cfg.era;
@@ -328,8 +342,7 @@ export function formatCompatGroup(cfg: CompatConfig, g: CompatGroup): string {
   if (cull === 0) return `${g.num} times, ${g.pageNum} pages, ${formatAllocator(g.allocator)}:\n${g.txt}\n`;
   let s = `${g.num} times, ${g.pageNum} pages`;
   if (cull & CULL_PID || cfg.filter & FILTER_PID) s += `, PID ${g.pid}`;
-  // The 5.17-era tool printed the pid after "TGID"; kept in the 6.1 behaviour (see README).
-  if (cull & CULL_TGID || cfg.filter & FILTER_TGID) s += `, TGID ${cfg.era === "6.1" ? g.pid : g.tgid}`;
+  if (cull & CULL_TGID || cfg.filter & FILTER_TGID) s += `, TGID ${g.tgid}`;
   if (cull & CULL_COMM || cfg.filter & FILTER_COMM) s += `, task_comm_name: ${g.comm}`;
   if (cull & CULL_ALLOCATOR) s += `, ${formatAllocator(g.allocator)}`;
   // Labels swapped in the C tool: a non-zero free_ts prints UNRELEASED.

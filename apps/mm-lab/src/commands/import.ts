@@ -1,0 +1,123 @@
+/**
+ * `mm-lab import <dir>`: a real machine's capture (its /proc files, dmesg and page_owner dump)
+ * into the model, the report of what matches it, and the what-if runs on it (@mm/capture).
+ * Bad input throws MmError (EINVAL, PARSE_ERROR): `main` prints it as one line, exit status 2.
+ * Output ends with the provenance, as `run` does: a `{"mmLab":…}` JSON line or a `#` footer.
+ */
+import { Command } from "commander";
+import { MmError } from "@mm/api";
+import {
+  formatImportReport,
+  importCapture,
+  importSummary,
+  ownerFragmentation,
+  readCaptureDir,
+  reportingWhatIf,
+  type OwnerFragmentation,
+  type ReportingWhatIf,
+} from "@mm/capture";
+import { provenance } from "../provenance.js";
+
+/** What-if names `--what-if` accepts. */
+const WHAT_IFS = ["reporting", "fragmentation"] as const;
+
+interface ImportFlags {
+  readonly json?: boolean;
+  readonly lenient?: boolean;
+  readonly whatIf?: string;
+  readonly policies?: string;
+  readonly seed: string;
+  readonly top: string;
+}
+
+function intFlag(name: string, v: string, min: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new MmError("EINVAL", `--${name} ${v}: an integer >= ${min}`);
+  return n;
+}
+
+function reportingTable(rows: readonly ReportingWhatIf[]): string {
+  const head = ["policy", "peak isolated", "free at peak", "min/low", "reports", "reported", "discarded ‰"];
+  const lines = rows.map((r) => [
+    r.policy,
+    `${r.peakIsolated} pages`,
+    `${r.freeAtPeak}${r.belowMin ? " < min!" : r.belowLow ? " < low" : ""}`,
+    `${r.sumMin}/${r.sumLow}`,
+    `${r.reportCalls}`,
+    `${r.reportedPages}`,
+    `${r.discardedPermille}`,
+  ]);
+  const w = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const fmt = (l: readonly string[]): string => l.map((c, i) => c.padEnd(w[i])).join("  ").trimEnd();
+  return `${["free page reporting on this machine's free memory (one registration, nothing else running):", fmt(head), ...lines.map(fmt)].join("\n")}\n`;
+}
+
+function fragmentationText(f: OwnerFragmentation): string {
+  const out: string[] = [];
+  const frame = (h: number): string => {
+    const s = f.stacks.find((x) => x.handle === h);
+    if (s === undefined) return `#${h}`;
+    // The first frame outside the allocator names the owner best.
+    const own = s.frames.find((x) => !/^(get_page_from_freelist|__alloc_pages|alloc_pages|__folio_alloc|register_early_stack|init_page_owner)\b/.test(x));
+    return `${own ?? s.frames[0] ?? "?"} (${s.topComm})`;
+  };
+  out.push(`unmovable/reclaimable pages in Movable pageblocks: ${f.polluters.length === 0 ? "none" : ""}`);
+  for (const p of f.polluters) out.push(`  ${p.pages} ${p.migratetype} pages in ${p.pageblocks} blocks: ${frame(p.handle)}`);
+  for (const c of f.census) {
+    out.push(`order-${c.order} blocks: ${c.free} free, ${c.movableOnly} movable only (compaction could free), ${c.pinned} pinned, ${c.reserved} reserved/holes`);
+    for (const b of c.blockers.slice(0, 5)) out.push(`  pins ${b.blocks} blocks with ${b.pages} pages: ${frame(b.handle)}`);
+  }
+  out.push("extfrag/unusable_index (imported):", f.unusableIndex.trimEnd());
+  out.push("extfrag/extfrag_index (imported):", f.extfragIndex.trimEnd());
+  if (f.realUnusableIndex !== null && f.realExtfragIndex !== null)
+    out.push("from the real buddyinfo:", f.realUnusableIndex.trimEnd(), f.realExtfragIndex.trimEnd());
+  return `${out.join("\n")}\n`;
+}
+
+/** What produced the output: the command, its options, the package version and git revision. */
+function record(dir: string, whatIf: readonly string[], flags: ImportFlags, seed: number): Record<string, unknown> {
+  const p = provenance();
+  return {
+    command: "import",
+    dir,
+    options: { lenient: flags.lenient === true, whatIf, policies: flags.policies?.split(",") ?? null, seed, top: Number(flags.top) },
+    package: p.package,
+    version: p.version,
+    revision: p.revision,
+  };
+}
+
+/** The `import` command; `out` is stdout. */
+export function importCommand(out: (s: string) => void): Command {
+  return new Command("import")
+    .description("import a real machine's capture (page_owner dump + /proc files + dmesg) and report what matches; --what-if runs policies on it")
+    .argument("<dir>", "capture directory (fixtures/kernel-6.1-256M/ is the example layout)")
+    .option("--json", "print one JSON object instead of text")
+    .option("--lenient", "skip and count bad dump records (and ignore unparsable optional files) instead of failing")
+    .option("--what-if <list>", `comma-separated: ${WHAT_IFS.join(", ")}, or all`)
+    .option("--policies <list>", "reporting policies for --what-if reporting (default: all)")
+    .option("--seed <n>", "seed of the what-if simulation", "0")
+    .option("--top <n>", "stacks listed per fragmentation table", "20")
+    .action((dir: string, flags: ImportFlags) => {
+      const whatIf = flags.whatIf === undefined ? [] : flags.whatIf === "all" ? [...WHAT_IFS] : flags.whatIf.split(",");
+      for (const w of whatIf)
+        if (!(WHAT_IFS as readonly string[]).includes(w)) throw new MmError("EINVAL", `unknown --what-if "${w}" (known: ${WHAT_IFS.join(", ")}, all)`);
+      const seed = intFlag("seed", flags.seed, 0);
+      const top = intFlag("top", flags.top, 1);
+      const imp = importCapture(readCaptureDir(dir).input, { lenient: flags.lenient === true });
+      const reporting = whatIf.includes("reporting")
+        ? reportingWhatIf(() => imp.rebuild(), { seed, ...(flags.policies !== undefined ? { policies: flags.policies.split(",") } : {}) })
+        : null;
+      const frag = whatIf.includes("fragmentation") ? ownerFragmentation(imp.machine, imp.dump, imp.index, imp.files.buddyinfo, { top }) : null;
+      if (flags.json === true) {
+        out(`${JSON.stringify({ import: importSummary(imp), whatIf: { reporting, fragmentation: frag } })}\n`);
+        out(`${JSON.stringify({ mmLab: record(dir, whatIf, flags, seed) })}\n`);
+        return;
+      }
+      out(formatImportReport(imp));
+      if (reporting !== null) out(reportingTable(reporting));
+      if (frag !== null) out(fragmentationText(frag));
+      const p = provenance();
+      out(`\n# import ${dir}${whatIf.length > 0 ? `; what-if ${whatIf.join(",")}; seed ${seed}` : ""}\n# ${p.package} ${p.version}, git ${p.revision ?? "unknown"}\n`);
+    });
+}

@@ -1,0 +1,177 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
+import { experimentByName } from "../src/cli.js";
+import { mergeStores, queryDb } from "../src/commands/query.js";
+import { sweepSpecOf } from "../src/commands/sweep.js";
+import { bootstrapMean } from "../src/stats/bootstrap.js";
+import { wilson } from "../src/stats/wilson.js";
+import { rowsToJsonl } from "../src/store/rows.js";
+import { gridPoints, lhsPoints, parseGrid } from "../src/sweep/grid.js";
+import { makePlan, parseShard, shardTasks } from "../src/sweep/plan.js";
+import { runSweep } from "../src/sweep/run.js";
+import { cliMain } from "./cli-helper.js";
+
+const dir = mkdtempSync(join(tmpdir(), "mm-lab-sweep-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const file = (ext: string): string => join(dir, `s${n++}.${ext}`);
+
+const buddy = experimentByName("buddyinfo");
+// a small, quick plan: 2 cells x 3 seeds of a 32/48 MiB machine for 0.2 simulated seconds
+const spec = sweepSpecOf(buddy, { grid: "memory=32,48", seconds: "0.2", seeds: "3", seed: "5" });
+
+describe("grid and sample", () => {
+  const exp = experimentByName("reporting-ab");
+  it("parses ranges with steps, unit suffixes and lists", () => {
+    const axes = parseGrid(exp.params, "perMibUs=250..1000:250,guestMib=512M,1G");
+    expect(axes.map((a) => [a.name, a.values])).toEqual([
+      ["perMibUs", [250, 500, 750, 1000]],
+      ["guestMib", [512, 1024]],
+    ]);
+    const base = Object.fromEntries(Object.entries(exp.params).map(([k, s]) => [k, s.default]));
+    expect(gridPoints(exp.params, base, axes)).toHaveLength(8);
+  });
+  it("rejects unknown axes, bad values and non-axes with EINVAL", () => {
+    expect(() => parseGrid(exp.params, "nope=1")).toThrow(/EINVAL: --grid: unknown parameter "nope"/);
+    expect(() => parseGrid(exp.params, "guestMib=12")).toThrow(/EINVAL: --guest-mib expects/);
+    expect(() => parseGrid(exp.params, "series=x")).toThrow(/not a sweep axis/);
+  });
+  it("LHS uses every stratum of every axis once, and is seeded", () => {
+    const axes = parseGrid(exp.params, "perMibUs=0..1000,servicePct=10..50");
+    const base = Object.fromEntries(Object.entries(exp.params).map(([k, s]) => [k, s.default]));
+    const a = lhsPoints(exp.params, base, axes, 20, 7);
+    expect(lhsPoints(exp.params, base, axes, 20, 7)).toEqual(a);
+    expect(lhsPoints(exp.params, base, axes, 20, 8)).not.toEqual(a);
+    const strata = a.map((p) => Math.floor(((p.perMibUs as number) / 1000) * 20));
+    expect(new Set(strata).size).toBe(20);
+    const strata2 = a.map((p) => Math.floor((((p.servicePct as number) - 10) / 40) * 20));
+    expect(new Set(strata2).size).toBe(20);
+  });
+});
+
+describe("statistics", () => {
+  it("Wilson 95 % matches the closed form", () => {
+    const z = wilson(0, 10);
+    expect(z.lo).toBe(0);
+    expect(z.hi).toBeCloseTo(0.2775, 4);
+    const h = wilson(5, 10);
+    expect(h.lo).toBeCloseTo(0.2366, 4);
+    expect(h.hi).toBeCloseTo(0.7634, 4);
+    expect(wilson(10, 10).hi).toBe(1);
+  });
+  it("the bootstrap is seeded and covers the mean", () => {
+    const xs = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    const a = bootstrapMean(xs, 1);
+    expect(bootstrapMean(xs, 1)).toEqual(a);
+    expect(a.lo).toBeLessThan(5.5);
+    expect(a.hi).toBeGreaterThan(5.5);
+    expect(a.lo).toBeGreaterThan(3);
+  });
+});
+
+describe("shards", () => {
+  it("shard index from the job array environment", () => {
+    expect(parseShard("auto/4", { JOB_COMPLETION_INDEX: "2" })).toEqual({ index: 2, count: 4 });
+    expect(parseShard("auto", { SLURM_ARRAY_TASK_ID: "3", SLURM_ARRAY_TASK_COUNT: "4" })).toEqual({ index: 3, count: 4 });
+    expect(() => parseShard("4/4", {})).toThrow(/EINVAL/);
+    expect(() => parseShard("auto/2", {})).toThrow(/JOB_COMPLETION_INDEX/);
+  });
+
+  it("every task is in exactly one shard", () => {
+    const plan = makePlan(buddy, spec);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 9 }), (count) => {
+        const all = Array.from({ length: count }, (_, i) => shardTasks(plan, { index: i, count })).flat();
+        expect(all.sort((a, b) => a - b)).toEqual(Array.from({ length: plan.total }, (_, i) => i));
+      }),
+    );
+  });
+
+  it("shards + merge equal the one-machine run (same rows, byte-identical JSONL), for random N", async () => {
+    const singleDb = file("duckdb");
+    const single = await runSweep(buddy, spec, { store: singleDb });
+    const singleJsonl = rowsToJsonl(buddy, single.rows);
+    expect(single.rows).toHaveLength(6);
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 7 }), async (count) => {
+        const shards: string[] = [];
+        for (let i = 0; i < count; i++) {
+          const f = file("duckdb");
+          await runSweep(buddy, spec, { store: f, shard: { index: i, count } });
+          shards.push(f);
+        }
+        const target = file("duckdb");
+        const merged = await mergeStores(shards.reverse(), target);
+        expect(rowsToJsonl(buddy, merged.rows)).toBe(singleJsonl);
+        const q = "SELECT * EXCLUDE (task) FROM results ORDER BY task";
+        expect((await queryDb(target, q)).rows).toEqual((await queryDb(singleDb, q)).rows);
+      }),
+      { numRuns: 4 },
+    );
+  });
+
+  it("merge refuses stores of different plans", async () => {
+    const a = file("duckdb");
+    const b = file("duckdb");
+    await runSweep(buddy, spec, { store: a, shard: { index: 0, count: 2 } });
+    await runSweep(buddy, { ...spec, seeds: { first: 6, count: 3 } }, { store: b, shard: { index: 1, count: 2 } });
+    await expect(mergeStores([a, b], file("duckdb"))).rejects.toThrow(/EINVAL: merge: .* is plan/);
+  });
+});
+
+describe("interrupt and resume", () => {
+  it("a sweep aborted part-way leaves a valid store; --resume completes it to the same rows", async () => {
+    const whole = await runSweep(buddy, spec, {});
+    const f = file("duckdb");
+    const ac = new AbortController();
+    let seen = 0;
+    const partial = await runSweep(buddy, spec, {
+      store: f,
+      flushRows: 1,
+      signal: ac.signal,
+      onProgress: (done) => {
+        seen = done;
+        if (done === 2) ac.abort();
+      },
+    });
+    expect(seen).toBe(2);
+    expect(partial.interrupted).toBe(true);
+    expect(partial.rows).toHaveLength(2);
+    await expect(runSweep(buddy, spec, { store: f })).rejects.toThrow(/--resume/);
+    const resumed = await runSweep(buddy, spec, { store: f, resume: true });
+    expect(resumed.ran).toBe(4);
+    expect(resumed.interrupted).toBe(false);
+    expect(rowsToJsonl(buddy, resumed.rows)).toBe(rowsToJsonl(buddy, whole.rows));
+    await expect(runSweep(buddy, { ...spec, seeds: { first: 1, count: 3 } }, { store: f, resume: true })).rejects.toThrow(/another sweep/);
+  });
+});
+
+describe("worker pool", () => {
+  it("--jobs 2 (worker threads on the TypeScript sources) gives the rows of --jobs 1", async () => {
+    const one = await runSweep(buddy, spec, { jobs: 1 });
+    const two = await runSweep(buddy, spec, { jobs: 2 });
+    expect(rowsToJsonl(buddy, two.rows)).toBe(rowsToJsonl(buddy, one.rows));
+  });
+});
+
+describe("the CLI", () => {
+  it("sweep writes a store that query reads; bad grid values exit 2 with one line", async () => {
+    const db = file("duckdb");
+    const jsonl = file("jsonl");
+    const r = await cliMain("sweep", "buddyinfo", "--grid", "memory=32,48", "--seconds", "0.2", "--seeds", "2", "--jobs", "1", "--db", db, "--out", jsonl);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/2 cells x 1 policies x 2 seeds = 4 runs/);
+    const q = await cliMain("query", db, "SELECT memory, count(*) AS n FROM results GROUP BY memory ORDER BY memory", "--json");
+    expect(q.out).toBe('{"memory":32,"n":"2"}\n{"memory":48,"n":"2"}\n');
+    const bad = await cliMain("sweep", "buddyinfo", "--grid", "memory=huge", "--db", file("duckdb"));
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/^mm-lab: EINVAL: --memory expects a size in [^\n]*\n$/);
+    const badSql = await cliMain("query", db, "SELEC nonsense");
+    expect(badSql.code).toBe(2);
+    expect(badSql.err.split("\n")).toHaveLength(2);
+  });
+});

@@ -1,0 +1,1 @@
+export declare function createZone(nrPages: number): unknown;

@@ -1,0 +1,117 @@
+/**
+ * free_area[order].free_list[migratetype] as intrusive lists over `next`/`prev`, the
+ * NR_FREE_PAGES counters, and moving free blocks between lists when a pageblock changes type.
+ * Kernel counterpart: mm/page_alloc.c (add_to_free_list, del_page_from_free_list,
+ * move_to_free_list, __mod_zone_freepage_state, set_pageblock_migratetype, move_freepages).
+ */
+import { MIGRATE_CMA, MIGRATE_TYPES } from "@mm/api";
+import { type NodeState, type Zone } from "./internal/node.js";
+import { PB_BUDDY, PB_MOVABLE } from "./page-state.js";
+
+/** add_to_free_list / add_to_free_list_tail + set_buddy_order. */
+export function addToFreeList(s: NodeState, pfn: number, zi: number, order: number, mt: number, tail: boolean): void {
+  const next = s.next;
+  const prev = s.prev;
+  const h = s.listBase + (zi * s.nrOrders + order) * MIGRATE_TYPES + mt;
+  if (tail) {
+    const last = prev[h];
+    next[pfn] = h;
+    prev[pfn] = last;
+    next[last] = pfn;
+    prev[h] = pfn;
+  } else {
+    const first = next[h];
+    next[pfn] = first;
+    prev[pfn] = h;
+    prev[first] = pfn;
+    next[h] = pfn;
+  }
+  s.flags[pfn] = PB_BUDDY;
+  s.order[pfn] = order;
+  s.nrFreeArr[zi * s.nrOrders + order]++;
+}
+
+/** del_page_from_free_list: unlink, clear PageBuddy and PageReported, nr_free--. */
+export function delFromFreeList(s: NodeState, pfn: number, zi: number, order: number): void {
+  const next = s.next;
+  const prev = s.prev;
+  const nx = next[pfn];
+  const pv = prev[pfn];
+  next[pv] = nx;
+  prev[nx] = pv;
+  s.flags[pfn] = 0;
+  s.nrFreeArr[zi * s.nrOrders + order]--;
+  // A block covering its pageblock is gone: no stale unmerged pair is left there.
+  if (order >= s.pageblockOrder) s.pageblockWasHighatomic[pfn >>> s.pageblockOrder] = 0;
+}
+
+/** move_to_free_list: list_move_tail onto free_list[mt] (PageReported survives). */
+export function moveToFreeList(s: NodeState, pfn: number, zi: number, order: number, mt: number): void {
+  const next = s.next;
+  const prev = s.prev;
+  const nx = next[pfn];
+  const pv = prev[pfn];
+  next[pv] = nx;
+  prev[nx] = pv;
+  const h = s.listBase + (zi * s.nrOrders + order) * MIGRATE_TYPES + mt;
+  const last = prev[h];
+  next[pfn] = h;
+  prev[pfn] = last;
+  next[last] = pfn;
+  prev[h] = pfn;
+}
+
+/** __mod_zone_freepage_state(zone, nr, mt). */
+export function modFreepageState(z: Zone, nr: number, mt: number): void {
+  z.freePages += nr;
+  if (mt === MIGRATE_CMA) z.freeCmaPages += nr;
+}
+
+/** set_pageblock_migratetype. */
+export function setPageblockMt(s: NodeState, pfn: number, mt: number): void {
+  s.pageblockMt[pfn >>> s.pageblockOrder] = mt;
+}
+
+/**
+ * set_pageblock_migratetype on a pageblock whose free blocks stay where they are: a free block
+ * covering it may now sit next to a free buddy it would merge with (the kernel leaves it so too).
+ * The invariant checker excuses that pair until the block leaves the free lists.
+ */
+export function relabelWithoutMerge(s: NodeState, pfn: number, mt: number): void {
+  const i = pfn >>> s.pageblockOrder;
+  s.pageblockMt[i] = mt;
+  s.pageblockWasHighatomic[i] = 1;
+}
+
+/** move_freepages(): the free blocks of [start, end] to free_list[mt]; PageLRU-like pages counted in movableScratch. */
+export function moveFreepages(s: NodeState, zi: number, start: number, end: number, mt: number): number {
+  const flags = s.flags;
+  let moved = 0;
+  let movable = 0;
+  for (let p = start; p <= end; ) {
+    const f = flags[p];
+    if ((f & PB_BUDDY) === 0) {
+      if (f & PB_MOVABLE) movable++;
+      p++;
+      continue;
+    }
+    const o = s.order[p];
+    moveToFreeList(s, p, zi, o, mt);
+    p += 1 << o;
+    moved += 1 << o;
+  }
+  s.movableScratch = movable;
+  return moved;
+}
+
+/** move_freepages_block(): move the free blocks of pfn's pageblock to free_list[mt]. */
+export function moveFreepagesBlock(s: NodeState, z: Zone, pfn: number, mt: number): number {
+  let start = pfn & ~(s.pageblockNrPages - 1);
+  const end = start + s.pageblockNrPages - 1;
+  if (start < z.startPfn || start >= z.endPfn) start = pfn;
+  if (end < z.startPfn || end >= z.endPfn) {
+    s.movableScratch = 0;
+    return 0;
+  }
+  return moveFreepages(s, z.idx, start, end, mt);
+}

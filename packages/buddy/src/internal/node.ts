@@ -1,0 +1,279 @@
+/**
+ * The state of one NUMA node (pglist_data with its zones and mem_map), and nothing that acts on
+ * it: the per-page typed arrays indexed by pfn, the free-list heads, the zones' counters, the
+ * geometry, the knobs and collaborators. Every room of the allocator is a set of free functions
+ * over this struct. Kernel counterpart: include/linux/mmzone.h, include/linux/mm_types.h.
+ */
+import {
+  type AllocHooks,
+  type Clock,
+  type GfpEra,
+  MAX_NR_ZONES,
+  MAX_PAGE_ORDER,
+  MIGRATE_TYPES,
+  MmError,
+  type Order,
+  PAGEBLOCK_ORDER,
+  PAGES_PER_SECTION,
+  type Pfn,
+  type TaskContext,
+  ZONE_DMA,
+  ZONE_DMA32,
+  ZONE_DMA32_END_PFN,
+  ZONE_DMA_END_PFN,
+  ZONE_NAMES,
+  ZONE_NORMAL,
+} from "@mm/api";
+import { type BuddyStats, type CpusetInfo, type MachineOptions, noReclaim, type ReclaimPolicy, type ZoneView } from "../api.js";
+import { bytesToPages, normalizeRanges, type PfnRange, type ZoneLayout, zoneSpans } from "../layout.js";
+import { RatelimitState, WARN_ALLOC_RATELIMIT } from "../ratelimit.js";
+import { DEFAULT_LOWMEM_RESERVE_RATIO } from "../watermarks.js";
+
+/** One zone's counters. Fields are public for the engine; read them through ZoneView. */
+export class Zone implements ZoneView {
+  readonly name: string;
+  managed = 0;
+  cmaPages = 0;
+  freePages = 0;
+  freeCmaPages = 0;
+  nrReservedHighatomic = 0;
+  nrIsolatePageblock = 0;
+  /** _watermark[WMARK_MIN..WMARK_PROMO]. */
+  wmarkMin = 0;
+  wmarkLow = 0;
+  wmarkHigh = 0;
+  wmarkPromo = 0;
+  watermarkBoost = 0;
+  /** ZONE_BOOSTED_WATERMARK. */
+  boostedFlag = false;
+  readonly lowmemReserve: number[] = new Array<number>(MAX_NR_ZONES).fill(0);
+  constructor(
+    readonly idx: number,
+    readonly startPfn: number,
+    readonly endPfn: number,
+    readonly present: number,
+  ) {
+    this.name = ZONE_NAMES[idx];
+  }
+  get spanned(): number {
+    return this.endPfn - this.startPfn;
+  }
+  get populated(): boolean {
+    return this.present !== 0;
+  }
+  get watermarks(): readonly [number, number, number] {
+    return [this.wmarkMin, this.wmarkLow, this.wmarkHigh];
+  }
+}
+
+/** Subscribers listed under method K implement it. */
+export type With<K extends keyof AllocHooks> = AllocHooks & Required<Pick<AllocHooks, K>>;
+
+/**
+ * The node: geometry and per-page arrays are fixed at construction; everything else is mutated by
+ * the rooms. Fields marked internal are not part of the package's API.
+ */
+export class NodeState {
+  // ---- geometry
+  /** Largest order (inclusive). */
+  readonly maxOrder: Order;
+  readonly nrOrders: number;
+  readonly pageblockOrder: number;
+  readonly pageblockNrPages: number;
+  /** First and one-past-last usable pfn of the node. */
+  readonly startPfn: Pfn;
+  readonly endPfn: Pfn;
+  /** Length of the per-page arrays (endPfn rounded up to a max-order block). */
+  readonly nrPfns: number;
+  /** Usable ranges (present memory). */
+  readonly ranges: readonly PfnRange[];
+  readonly zoneLayout: ZoneLayout;
+  readonly nrZones = MAX_NR_ZONES;
+  readonly nrMigratetypes = MIGRATE_TYPES;
+  readonly config: { readonly cma: boolean; readonly isolation: boolean };
+
+  // ---- struct-of-arrays page state, indexed by pfn
+  /** PB_* bits. */
+  readonly flags: Uint8Array;
+  /** page_ref_count of heads; 0 for free pages and tails. */
+  readonly refcount: Int32Array;
+  /** Order of a free, isolated or allocated block head. */
+  readonly order: Uint8Array;
+  /** Intrusive circular list links; indices >= nrPfns are the free-list heads (sentinels). */
+  readonly next: Int32Array;
+  readonly prev: Int32Array;
+  /** Migratetype per pageblock. */
+  readonly pageblockMt: Uint8Array;
+  /**
+   * Pageblocks relabelled while a free block covered them, without merging it (unreserve_highatomic_pageblock,
+   * a refused isolate-and-putback, setPageblockMigratetype): that block may have an unmerged free
+   * buddy, as in the kernel. Cleared when the block leaves the free lists. (Name kept for the API.)
+   */
+  readonly pageblockWasHighatomic: Uint8Array;
+  /** Section has memory (pfn_valid / online). */
+  readonly sectionOnline: Uint8Array;
+  /** free_area[order].nr_free per zone, indexed zone * nrOrders + order. */
+  readonly nrFreeArr: Int32Array;
+
+  /** Zones by kernel index (DMA, DMA32, Normal, Movable, Device); unpopulated ones are empty. */
+  readonly zones: readonly Zone[];
+  /** @internal pfn boundaries of DMA and DMA32 (0 for a single-zone layout). */
+  readonly zoneB0: number;
+  /** @internal */
+  readonly zoneB1: number;
+  /** @internal index of the first list head in `next`/`prev` (= nrPfns). */
+  readonly listBase: number;
+  /** @internal managed zones in zonelist order (highest index first); set by boot. */
+  zonelist: Zone[] = [];
+
+  // ---- policy knobs and boot state
+  minFreeKbytes = 0;
+  userMinFreeKbytes = -1;
+  watermarkScaleFactor: number;
+  watermarkBoostFactor: number;
+  readonly lowmemReserveRatio: readonly number[];
+  thpEnabled = false;
+  khugepagedRunning = false;
+
+  // ---- collaborators (internal)
+  /** @internal */ readonly clock: Clock;
+  /** @internal */ readonly tasks: TaskContext | undefined;
+  /** @internal */ readonly log: (line: string) => void;
+  /** @internal */ readonly reclaim: ReclaimPolicy;
+  /** @internal */ readonly nopageRs: RatelimitState;
+  /** @internal */ readonly cpuset: CpusetInfo | null;
+  /** @internal */ readonly gfpEra: GfpEra;
+  /** @internal */ readonly maxSlowpathRetries: number;
+
+  // ---- hooks: one array per method, called in plain loops. Copy-on-write: (un)subscribing
+  // replaces the array, so a loop that is walking the old one (a hook that unsubscribes itself
+  // or another subscriber) still calls every subscriber it started with.
+  /** @internal */ postAllocHooks: With<"postAlloc">[] = [];
+  /** @internal */ freePrepareHooks: With<"freePrepare">[] = [];
+  /** @internal */ splitHooks: With<"split">[] = [];
+  /** @internal */ migrateHooks: With<"migrate">[] = [];
+  /** @internal */ migrateFailHooks: With<"migrateFail">[] = [];
+  /** @internal */ getHooks: With<"get">[] = [];
+  /** @internal */ putHooks: With<"put">[] = [];
+  /** @internal */ slowpathEnterHooks: With<"slowpathEnter">[] = [];
+  /** @internal */ slowpathExitHooks: With<"slowpathExit">[] = [];
+  /** @internal page reporting's free notification. */
+  freeNotify: ((order: Order) => void) | null = null;
+
+  // ---- out-parameters of kernel functions (no allocation per call)
+  /** @internal find_suitable_fallback's *can_steal. */
+  canSteal = false;
+  /** @internal move_freepages' *num_movable. */
+  movableScratch = 0;
+  /** @internal the list a block was taken from (get_pcppage_migratetype), for freepage accounting. */
+  lastListMt = 0;
+
+  readonly stats: BuddyStats = {
+    allocs: 0,
+    allocFailures: 0,
+    frees: 0,
+    slowpaths: 0,
+    fallbacks: 0,
+    pageblockSteals: 0,
+    warnAllocs: 0,
+    migrations: 0,
+    migrationFailures: 0,
+  };
+
+  /** Geometry and zeroed arrays only; boot() (boot.ts) fills them. */
+  constructor(opts: MachineOptions) {
+    const maxOrder = opts.maxOrder ?? MAX_PAGE_ORDER;
+    const layout = opts.zoneLayout ?? "x86-64";
+    if (!Number.isInteger(maxOrder) || maxOrder < 0 || maxOrder > 30 || (layout === "x86-64" && maxOrder > 12))
+      throw new MmError("BAD_CONFIG", `maxOrder ${maxOrder} out of range`);
+    this.maxOrder = maxOrder;
+    this.nrOrders = maxOrder + 1;
+    this.pageblockOrder = Math.min(PAGEBLOCK_ORDER, maxOrder);
+    this.pageblockNrPages = 1 << this.pageblockOrder;
+    this.zoneLayout = layout;
+
+    let ranges: PfnRange[];
+    if (opts.ranges !== undefined) {
+      if (opts.memoryBytes !== undefined) throw new MmError("BAD_CONFIG", "give memoryBytes or ranges, not both");
+      ranges = normalizeRanges(opts.ranges, "ranges");
+    } else if (opts.memoryBytes !== undefined) {
+      const pages = bytesToPages(opts.memoryBytes);
+      if (!(pages >= 1)) throw new MmError("BAD_CONFIG", `memoryBytes ${opts.memoryBytes} is less than a page`);
+      ranges = [{ startPfn: 0, endPfn: pages }];
+    } else {
+      throw new MmError("BAD_CONFIG", "createMachine needs memoryBytes or ranges");
+    }
+    if (ranges.length === 0) throw new MmError("BAD_CONFIG", "no usable memory");
+    this.ranges = ranges;
+    this.startPfn = ranges[0].startPfn;
+    this.endPfn = ranges[ranges.length - 1].endPfn;
+    const block = 1 << maxOrder;
+    this.nrPfns = Math.ceil(this.endPfn / block) * block;
+    if (this.nrPfns > 0x7fff0000) throw new MmError("BAD_CONFIG", "too many pages for Int32 links");
+
+    this.config = opts.config ?? { cma: opts.cma !== undefined, isolation: true };
+    if (opts.cma !== undefined && !this.config.cma) throw new MmError("BAD_CONFIG", "a CMA area needs config.cma");
+
+    // Per-page arrays. Fresh typed arrays are zeroed: flags 0 and refcount 0 is "free tail".
+    const n = this.nrPfns;
+    this.flags = new Uint8Array(n);
+    this.refcount = new Int32Array(n);
+    this.order = new Uint8Array(n);
+    const nrLists = MAX_NR_ZONES * this.nrOrders * MIGRATE_TYPES;
+    this.listBase = n;
+    this.next = new Int32Array(n + nrLists);
+    this.prev = new Int32Array(n + nrLists);
+    for (let s = n; s < n + nrLists; s++) {
+      this.next[s] = s;
+      this.prev[s] = s;
+    }
+    this.pageblockMt = new Uint8Array(n >>> this.pageblockOrder);
+    this.pageblockWasHighatomic = new Uint8Array(n >>> this.pageblockOrder);
+    this.sectionOnline = new Uint8Array(Math.ceil(n / PAGES_PER_SECTION));
+    this.nrFreeArr = new Int32Array(MAX_NR_ZONES * this.nrOrders);
+
+    const spans = zoneSpans(ranges, layout);
+    this.zones = spans.map((s) => new Zone(s.idx, s.startPfn, s.endPfn, s.present));
+    this.zoneB0 = layout === "x86-64" ? ZONE_DMA_END_PFN : 0;
+    this.zoneB1 = layout === "x86-64" ? ZONE_DMA32_END_PFN : 0;
+
+    this.watermarkScaleFactor = opts.watermarkScaleFactor ?? 10;
+    this.watermarkBoostFactor = opts.watermarkBoostFactor ?? 15000;
+    this.lowmemReserveRatio = opts.lowmemReserveRatio ?? DEFAULT_LOWMEM_RESERVE_RATIO;
+    if (!(this.watermarkScaleFactor >= 1 && this.watermarkScaleFactor <= 3000))
+      throw new MmError("BAD_CONFIG", "watermarkScaleFactor must be in 1..3000");
+
+    this.clock = opts.clock ?? { now: () => 0 };
+    this.tasks = opts.tasks;
+    this.log = opts.log ?? (() => {});
+    this.reclaim = opts.reclaim ?? noReclaim;
+    this.nopageRs = new RatelimitState(opts.warnRatelimit ?? WARN_ALLOC_RATELIMIT, opts.hz ?? 250, "warn_alloc");
+    this.cpuset = opts.cpuset === undefined ? { name: "/", memsAllowed: "0" } : opts.cpuset;
+    this.gfpEra = opts.gfpEra ?? "6.1";
+    this.maxSlowpathRetries = opts.maxSlowpathRetries ?? 64;
+  }
+}
+
+/** page_zonenum(): zones are pfn intervals with fixed boundaries on x86-64. */
+export function zoneIdxOf(s: NodeState, pfn: number): number {
+  return pfn < s.zoneB0 ? ZONE_DMA : pfn < s.zoneB1 ? ZONE_DMA32 : ZONE_NORMAL;
+}
+
+/** Index of the list head of free_area[order].free_list[mt] in `next`/`prev`. */
+export function listHead(s: NodeState, zone: number, order: number, mt: number): number {
+  return s.listBase + (zone * s.nrOrders + order) * MIGRATE_TYPES + mt;
+}
+
+/** pfn_valid(): is pfn usable memory (not a hole)? Binary search over the ranges. */
+export function isPresent(s: NodeState, pfn: number): boolean {
+  const r = s.ranges;
+  let lo = 0;
+  let hi = r.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (pfn < r[mid].startPfn) hi = mid - 1;
+    else if (pfn >= r[mid].endPfn) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
