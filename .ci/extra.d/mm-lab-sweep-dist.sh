@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 npx --yes -p pnpm@12.21.0 -c "pnpm exec turbo run build --filter=@mm/lab... --output-logs=errors-only" >/dev/null
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-args=(sweep reporting-ab --grid 'perMibUs=250,4000' --policies fixed,pang --seeds 2 --restarts 1)
+args=(sweep reporting-ab --grid 'startDelayRatio=0.5,1.1' --policies fixed,pang --seeds 2)
 npx --no-install mm-lab "${args[@]}" --jobs 2 --db "$tmp/dist.duckdb" --out "$tmp/dist.jsonl" >/dev/null
 node --import tsx --conditions=@mm/source apps/mm-lab/src/main.ts "${args[@]}" --jobs 1 --db "$tmp/src.duckdb" --out "$tmp/src.jsonl" >/dev/null
 cmp "$tmp/dist.jsonl" "$tmp/src.jsonl"

@@ -1,50 +1,32 @@
-// The whole default reporting-ab experiment (the control + 6 policies x 10 seeds, 512 MiB guest,
-// about 28 simulated seconds per run) against a baseline measured in the same run: the same
-// scenario with reporting off. After the benches it prints simulated seconds per wall-clock second.
+// The reporting map's throughput: runs per second of the default map's jobs (all policies, both
+// slices, 1 seed per cell here), against a baseline measured in the same run: the same points with
+// reporting off only. The full default map (8 seeds, 2 workers on the built CLI) is timed by
+// `node apps/mm-lab/dist/main.js run reporting-ab --timing` (README, Benchmarks).
 import { afterAll, bench, describe } from "vitest";
-import { DEFAULT_AB, runAb } from "../src/experiments/reporting/ab.js";
+import { DEFAULT_MAP, mapJobs, runMap } from "../src/experiments/reporting/map.js";
 
-// Totals per bench (wall time of the harness only; nothing in the model reads it).
-const measured: Record<string, { simNs: number; wallMs: number; cpuMs: number; runs: number }> = {};
-
-function cpuMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-}
+const measured: Record<string, { wallMs: number; runs: number }> = {};
 
 function timed(label: string, policies: readonly string[]): () => void {
+  const c = { ...DEFAULT_MAP, policies, seeds: 1 };
+  const runs = mapJobs(c).jobs.length;
   return () => {
     const t0 = performance.now();
-    const c0 = cpuMs();
-    const rows = runAb({ ...DEFAULT_AB, policies });
-    const m = (measured[label] ??= { simNs: 0, wallMs: 0, cpuMs: 0, runs: 0 });
+    const cells = runMap(c);
+    const m = (measured[label] ??= { wallMs: 0, runs: 0 });
     m.wallMs += performance.now() - t0;
-    m.cpuMs += cpuMs() - c0;
-    for (const r of rows) {
-      m.simNs += r.simNs;
-      m.runs += r.seeds;
-    }
-    // the work was the real workload: the kernel's policy reproduces the OOM
-    const fixed = rows.find((r) => r.policy === "fixed");
-    if (fixed !== undefined && fixed.allocFailures === 0) throw new Error("the fixed policy did not OOM");
+    m.runs += runs;
+    // the work was the real scenario: every cell ran its seed
+    if (cells.some((x) => x.runs.length !== 1)) throw new Error("a cell lost its run");
   };
 }
 
 afterAll(() => {
-  for (const [label, m] of Object.entries(measured)) {
-    console.log(
-      `reporting-ab ${label}: ${m.runs} runs, ${(m.simNs / 1e9).toFixed(0)} simulated s in ${(m.wallMs / 1000).toFixed(2)} wall s ` +
-        `= ${(m.simNs / 1e9 / (m.wallMs / 1000)).toFixed(0)} simulated s per wall s (${(m.wallMs / m.runs).toFixed(1)} ms per run, ` +
-        `${(m.cpuMs / m.runs).toFixed(1)} ms CPU per run)`,
-    );
-  }
+  for (const [label, m] of Object.entries(measured))
+    console.log(`reporting-ab ${label}: ${m.runs} runs in ${(m.wallMs / 1000).toFixed(2)} s = ${(m.runs / (m.wallMs / 1000)).toFixed(1)} runs/s (one thread)`);
 });
 
-describe("reporting-ab default experiment, 10 seeds", () => {
-  bench("baseline: reporting off x 10 seeds", timed("off x 10", ["off"]), { iterations: 3, time: 0, warmupIterations: 1 });
-  bench(`default: ${DEFAULT_AB.policies.length} rows x 10 seeds`, timed("default", DEFAULT_AB.policies), {
-    iterations: 3,
-    time: 0,
-    warmupIterations: 1,
-  });
+describe("reporting-ab map, 1 seed per cell, one thread", () => {
+  bench("baseline: reporting off at every point", timed("off", ["off"]), { iterations: 1, time: 0, warmupIterations: 0 });
+  bench(`default: ${DEFAULT_MAP.policies.length} policies at every point`, timed("default", DEFAULT_MAP.policies), { iterations: 1, time: 0, warmupIterations: 0 });
 });

@@ -14,7 +14,7 @@ const base = Object.fromEntries(Object.entries(exp.params).map(([k, s]) => [k, s
 const plan = makePlan(exp, {
   experiment: exp.name,
   base,
-  grid: "perMibUs=250,1000,4000,guestMib=384,512",  // 6 cells x 3 policies x seeds
+  grid: "startDelayRatio=0.5,0.9,1.1,guestMib=512,1024",  // 6 cells x 3 policies x seeds
   sample: null,
   policies: ["fixed", "pang", "shift-reserve"],
   seeds: { first: 1, count: 20 },

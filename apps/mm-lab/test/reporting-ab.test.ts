@@ -1,24 +1,28 @@
 /**
- * reporting-ab: the seed-004 numbers on the real allocator, the A/B outcome, the CLI outputs
- * (table, --json, --series, --sweep), determinism and argument errors.
+ * reporting-ab: the seed-004 capacities on the real allocator, properties of the scenario (the
+ * freed region's shape comes from what ran before, isolation never above a batch, host refaults
+ * slow the faulting task, determinism), the map's intervals and JSON, the CLI outputs and
+ * argument errors. Nothing here asserts which policy wins.
  */
 import { GFP_HIGHUSER_MOVABLE, isMmError, WMARK_LOW, WMARK_MIN } from "@mm/api";
 import { createMachine } from "@mm/buddy";
 import {
   calculateZoneOrderThreshold,
+  type CapacityRule,
   fixedCapacity,
   freeLimitedCapacity,
   freeLimitedPerOrderCapacity,
+  PAGE_REPORTING_CAPACITY,
   shiftCapacity,
-  type CapacityRule,
 } from "@mm/page-reporting";
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../src/cli.js";
 import { withoutRunRecord } from "./cli-helper.js";
 import type { RunIO } from "../src/experiment.js";
-import { abConfigFromArgs, runReportingAb } from "../src/experiments/reporting-ab.js";
-import { SERIES_COLUMNS } from "../src/experiments/reporting/scenario.js";
+import { mapConfigFromArgs, runReportingAb } from "../src/experiments/reporting-ab.js";
+import { DEFAULT_MAP, mapPoints, meanInterval, runMap, wilson } from "../src/experiments/reporting/map.js";
+import { DEFAULT_SCENARIO, runScenario, SERIES_NAMES } from "../src/experiments/reporting/scenario.js";
 
 async function cli(...args: string[]): Promise<string> {
   let out = "";
@@ -28,29 +32,17 @@ async function cli(...args: string[]): Promise<string> {
   return withoutRunRecord(out);
 }
 
-interface Row {
-  policy: string;
-  allocFailures: number;
-  runsWithFailures: number;
-  peakIsolatedBytes: number;
-  reportCalls: number;
-  seeds: number;
-  timeTo90Ms: number | null;
-}
-
 const MiB = 1 << 20;
 
-describe("seed 004 on the real allocator: 100 MiB free on a 512 MiB machine", () => {
+describe("seed 004's example on the real allocator: 100 MiB free on a 512 MiB machine", () => {
   const m = createMachine({ memoryBytes: 512 * MiB });
   const zone = m.zoneOf(m.endPfn - 1);
-  // use memory up to exactly 100 MiB free in the zone that holds it
   while (m.zoneFreePages(zone) - 512 >= 100 * 256 + 512 && m.allocPages(9, GFP_HIGHUSER_MOVABLE) >= 0);
   while (m.zoneFreePages(zone) > 100 * 256 && m.allocPages(0, GFP_HIGHUSER_MOVABLE) >= 0);
   const caps = (rule: CapacityRule) => {
     rule.beginZone(m, zone, 9);
     return [rule.capacity(m, zone, 9, 9), rule.capacity(m, zone, 10, 9)];
   };
-
   it("the zone has 100 MiB free and a low watermark far below 64 MiB", () => {
     expect(m.zoneFreePages(zone)).toBe(100 * 256);
     expect(m.zoneWatermark(zone, WMARK_MIN)).toBeGreaterThan(0);
@@ -67,106 +59,135 @@ describe("seed 004 on the real allocator: 100 MiB free on a 512 MiB machine", ()
   });
 });
 
-describe("mm-lab run reporting-ab (defaults: 512 MiB guest, 10 seeds)", async () => {
-  const out = await cli("run", "reporting-ab", "--json");
-  const rows = out
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l) as Row);
-  const by = new Map(rows.map((r) => [r.policy, r]));
+describe("the scenario's mechanisms", () => {
+  const base = { ...DEFAULT_SCENARIO, guestMiB: 1024, freedMiB: 128, startDelayRatio: 1.0 };
 
-  it("prints one JSON object per policy with the required fields", () => {
-    expect(rows.map((r) => r.policy)).toEqual(["off", "fixed", "pang", "pang-per-order", "pang-reserve", "shift", "shift-reserve"]);
+  it("same (config, seed): the same metrics, OOM lines and series, bit for bit; another seed differs", () => {
+    const a = runScenario({ ...base, policy: "fixed", keepSeries: true }, 3);
+    const b = runScenario({ ...base, policy: "fixed", keepSeries: true }, 3);
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+    expect(JSON.stringify(runScenario({ ...base, policy: "fixed" }, 4).metrics)).not.toBe(JSON.stringify(a.metrics));
+  });
+
+  it("no batch isolates more than its capacity's pages: 32 x order 10 for fixed, 32 x order 9 under the shift", () => {
+    for (const seed of [1, 2]) {
+      const f = runScenario({ ...base, policy: "fixed", device: "slow-host" }, seed).metrics;
+      const s = runScenario({ ...base, policy: "shift-reserve", device: "slow-host" }, seed).metrics;
+      expect(f.peakIsolatedMiB).toBeLessThanOrEqual((PAGE_REPORTING_CAPACITY << 10) / 256);
+      expect(s.peakIsolatedMiB).toBeLessThanOrEqual((PAGE_REPORTING_CAPACITY << 9) / 256);
+      expect(f.peakIsolatedMiB).toBeGreaterThan(0);
+    }
+  });
+
+  it("the freed region's shape emerges: with THP on, the madvised half frees as order-9+ blocks; at 512 MiB (THP off at boot) it does not", () => {
+    const thp = runScenario({ ...base, policy: "off" }, 1).metrics;
+    const noThp = runScenario({ ...base, policy: "off", guestMiB: 512 }, 1).metrics;
+    expect(thp.thpFaults).toBeGreaterThan(0);
+    expect(thp.freedReportablePct).toBeGreaterThan(40);
+    expect(noThp.thpFaults).toBe(0);
+    expect(noThp.freedReportablePct).toBeLessThan(5);
+    const all = runScenario({ ...base, policy: "off", madvisedPct: 100 }, 1).metrics;
+    expect(all.freedReportablePct).toBeGreaterThan(thp.freedReportablePct);
+  });
+
+  it("host refaults are charged to the faulting task: its fault-in takes longer by at least their cost", () => {
+    const cfg = { ...base, startDelayRatio: 1.1, device: "slow-host" };
+    const off = runScenario({ ...cfg, policy: "off" }, 1).metrics;
+    const fixed = runScenario({ ...cfg, policy: "fixed" }, 1).metrics;
+    expect(off.hostRefaultMiB).toBe(0);
+    expect(fixed.hostRefaultMiB).toBeGreaterThan(0);
+    expect(fixed.rampMs - off.rampMs).toBeGreaterThanOrEqual(fixed.hostRefaultMs * 0.9);
+  });
+
+  it("without reporting nothing is reported and the host gets nothing back", () => {
+    const off = runScenario({ ...base, policy: "off" }, 2).metrics;
+    expect(off.reportCalls).toBe(0);
+    expect(off.hostReturnedEndMiB).toBe(0);
+    expect(off.peakIsolatedMiB).toBe(0);
+  });
+});
+
+describe("the map", () => {
+  it("Wilson intervals: 0 of 8 -> [0, 0.324]; 4 of 8 symmetric around 0.5; bounds inside [0, 1]", () => {
+    const z = wilson(0, 8);
+    expect(z.value).toBe(0);
+    expect(z.lo).toBe(0);
+    expect(z.hi).toBeCloseTo(0.3244, 3);
+    const h = wilson(4, 8);
+    expect(h.lo + h.hi).toBeCloseTo(1, 10);
+    expect(wilson(8, 8).hi).toBe(1);
+    expect(() => wilson(3, 2)).toThrow();
+    const m = meanInterval([1, 2, 3]);
+    expect(m.value).toBe(2);
+    expect(m.hi - m.value).toBeCloseTo(4.303 * (1 / Math.sqrt(3)), 6);
+  });
+
+  it("the default map has at least 500 runs; the slices share their centre once", () => {
+    const pts = mapPoints(DEFAULT_MAP);
+    const a = DEFAULT_MAP.axes;
+    expect(pts).toHaveLength(a.startDelayRatio.length * a.device.length + a.guestMiB.length * a.freedMiB.length - 1);
+    expect(pts.length * DEFAULT_MAP.policies.length * DEFAULT_MAP.seeds).toBeGreaterThanOrEqual(500);
+    expect(mapPoints({ ...DEFAULT_MAP, layout: "full" })).toHaveLength(a.startDelayRatio.length * a.device.length * a.guestMiB.length * a.freedMiB.length);
+  });
+
+  it("cells fold the runs of one (policy, point) in seed order", () => {
+    const c = mapConfigFromArgs({ seeds: "2", policies: "off,fixed", delays: "1", devices: "4k-host", guests: "1024", freed: "128" });
+    const cells = runMap(c);
+    // delay 1 x 4k-host, then the guest x freed slice through the centre (delay 0.5): two points
+    expect(cells.map((x) => x.policy)).toEqual(["off", "fixed", "off", "fixed"]);
+    expect(cells.map((x) => x.point.startDelayRatio)).toEqual([1, 1, 0.5, 0.5]);
+    const fixed = cells[1];
+    expect(fixed.seeds).toEqual([1, 2]);
+    expect(JSON.stringify(fixed.runs[1])).toBe(JSON.stringify(runScenario(fixed.config, 2).metrics));
+    expect(fixed.pOom).toEqual(wilson(fixed.oomRuns, 2));
+  });
+});
+
+describe("mm-lab run reporting-ab", () => {
+  const small = ["run", "reporting-ab", "--seeds", "2", "--policies", "off,fixed,shift-reserve", "--delays", "0.5,1", "--devices", "4k-host", "--guests", "1024", "--freed", "128", "--report", "none"];
+
+  it("--json: one object per cell with the full configuration, OOM kills and interval bounds", async () => {
+    const out = await cli(...small, "--json");
+    const rows = out.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    // 2 delays x 1 device, plus guest x freed (1 x 1) through the centre (delay 0.5, 4k-host): 2 points
+    expect(rows).toHaveLength(2 * 3);
     for (const r of rows) {
-      expect(r.seeds).toBe(10);
-      for (const k of ["allocFailures", "peakIsolatedBytes", "reportCalls"] as const) expect(typeof r[k]).toBe("number");
+      const cfg = r.config as Record<string, unknown>;
+      for (const k of Object.keys(DEFAULT_SCENARIO)) expect(cfg, k).toHaveProperty(k);
+      expect(cfg.policy).toBe(r.policy);
+      expect(typeof r.oomKills).toBe("number");
+      const p = r.pOom as { value: number; lo: number; hi: number };
+      expect(p.lo).toBeLessThanOrEqual(p.value);
+      expect(p.hi).toBeGreaterThanOrEqual(p.value);
+      expect(r.hostReturnedAvgMiB).toHaveProperty("lo");
     }
   });
-  it("without reporting nothing fails; the kernel's fixed capacity OOMs; every fix does not", () => {
-    expect(by.get("off")?.allocFailures).toBe(0);
-    expect(by.get("off")?.reportCalls).toBe(0);
-    const fixed = by.get("fixed");
-    expect(fixed?.allocFailures).toBeGreaterThan(0);
-    expect(fixed?.runsWithFailures).toBeGreaterThanOrEqual(5);
-    // it isolates most of the freed region at once: far above the 64 MiB the fixes allow
-    expect(fixed?.peakIsolatedBytes).toBeGreaterThan(90 * MiB);
-    for (const p of ["pang", "pang-per-order", "pang-reserve", "shift", "shift-reserve"]) {
-      const r = by.get(p);
-      expect(r?.allocFailures, p).toBe(0);
-      expect(r?.peakIsolatedBytes, p).toBeLessThanOrEqual(64 * MiB);
-      expect(r?.reportCalls, p).toBeGreaterThan(fixed?.reportCalls ?? Infinity);
-      expect(r?.timeTo90Ms, p).not.toBeNull();
-    }
-  });
-});
 
-describe("outputs", () => {
-  it("the same seed and config print the same bytes (table)", async () => {
-    const args = ["run", "reporting-ab", "--seeds", "2", "--seed", "5", "--policies", "fixed,shift-reserve", "--report", "none"];
-    const a = await cli(...args);
-    const b = await cli(...args);
-    expect(a).toBe(b);
-    expect(a).toContain("policy");
-    expect(a).toMatch(/│ fixed +│/);
-    expect(a).toMatch(/│ shift-reserve +│/);
-    const c = await cli("run", "reporting-ab", "--seeds", "2", "--seed", "6", "--policies", "fixed,shift-reserve", "--report", "none");
-    expect(c).not.toBe(a);
+  it("the table is deterministic and states what the map shows about fixed", async () => {
+    const a = await cli(...small);
+    expect(await cli(...small)).toBe(a);
+    expect(a).toMatch(/│ fixed +│|fixed /);
+    expect(a).toMatch(/^fixed (does not OOM anywhere in this map|OOMs at \d+ of \d+ points)/m);
+    expect(await cli(...small.slice(0, 3), "3", ...small.slice(4))).not.toBe(a);
   });
 
-  it("--series writes a chart-ready CSV: a header, then one row per sample of every run", () => {
+  it("--series writes named series per policy (the HTML report's shape)", async () => {
     const files = new Map<string, string>();
-    let stdout = "";
-    const io: RunIO = {
-      write: (s) => (stdout += s),
-      progress: () => ({ tick() {}, stop() {} }),
-      writeFile: (p, t) => files.set(p, t),
-    };
-    runReportingAb({ seeds: "2", policies: "off,fixed", series: "out.csv", json: true }, io);
-    const csv = files.get("out.csv") ?? "";
-    const lines = csv.trim().split("\n");
-    expect(lines[0]).toBe(`policy,seed,${SERIES_COLUMNS.join(",")}`);
-    const runs = new Set(lines.slice(1).map((l) => l.split(",").slice(0, 2).join(",")));
-    expect([...runs]).toEqual(["off,1", "off,2", "fixed,1", "fixed,2"]);
-    const fixedRows = lines.filter((l) => l.startsWith("fixed,1,")).map((l) => l.split(",").map(Number));
-    // samples every 50 ms; host resident + returned = guest size
-    expect(fixedRows[1][2] - fixedRows[0][2]).toBe(50);
-    for (const r of fixedRows) expect(r[3] + r[4]).toBeCloseTo(512, 2);
-    expect(Math.max(...fixedRows.map((r) => r[6]))).toBeGreaterThan(0); // isolated MiB at some sample
-    expect(stdout.trim().split("\n")).toHaveLength(2);
+    const io: RunIO = { write: () => {}, progress: () => ({ tick() {}, stop() {} }), writeFile: (p, t) => files.set(p, t) };
+    await runReportingAb({ seeds: "1", policies: "off,fixed", delays: "1", devices: "4k-host", guests: "1024", freed: "128", series: "s.jsonl" }, io);
+    const lines = (files.get("s.jsonl") ?? "").trim().split("\n").map((l) => JSON.parse(l) as { series: string; policy: string; t: number[]; y: number[] });
+    expect(new Set(lines.map((l) => l.series))).toEqual(new Set(SERIES_NAMES.filter((n) => n !== "t_ms")));
+    expect(new Set(lines.map((l) => l.policy))).toEqual(new Set(["off", "fixed"]));
+    for (const l of lines) expect(l.y).toHaveLength(l.t.length);
+    const free = lines.find((l) => l.series === "guest_free_mib" && l.policy === "fixed");
+    expect(free?.t[1]).toBe(10);
   });
 
-  it("--sweep prints the matrix and where each policy starts to fail", async () => {
-    const args = ["run", "reporting-ab", "--sweep", "--sweep-seeds", "2", "--sweep-guests", "256,512", "--sweep-orders", "9", "--policies", "off,fixed,shift", "--report", "none"];
-    const table = await cli(...args);
-    expect(table).toContain("where each policy starts to fail:");
-    expect(table).toMatch(/fixed +512 MiB\/o9/);
-    expect(table).toMatch(/off +never in this grid/);
-    expect(table).toMatch(/│ +256 │ +9 │ +ok │ +ok, gated │/);
-    const json = await cli(...args, "--json");
-    const cells = json
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as Row & { guestMiB: number; reportingOrder: number });
-    expect(cells).toHaveLength(6);
-    expect(cells.find((c) => c.policy === "fixed" && c.guestMiB === 512)?.allocFailures).toBeGreaterThan(0);
-    expect(cells.find((c) => c.policy === "shift" && c.guestMiB === 512)?.allocFailures).toBe(0);
-  });
-});
-
-describe("argument errors are MmError EINVAL", () => {
-  for (const args of [
-    { seeds: "0" },
-    { seeds: "x" },
-    { policies: "fixed,nope" },
-    { policies: "fixed,fixed" },
-    { guestMib: "10" },
-    { reportingOrder: "11" },
-    { perMibUs: "-1" },
-  ]) {
-    it(JSON.stringify(args), () => {
+  for (const args of [{ seeds: "0" }, { seeds: "x" }, { policies: "fixed,nope" }, { policies: "fixed,fixed" }, { guests: "10" }, { devices: "fast" }, { delays: "a" }, { layout: "grid" }, { freed: "4" }]) {
+    it(`bad input is MmError EINVAL: ${JSON.stringify(args)}`, () => {
       let err: unknown;
       try {
-        abConfigFromArgs(args);
+        mapConfigFromArgs(args);
       } catch (e) {
         err = e;
       }

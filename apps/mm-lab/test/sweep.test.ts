@@ -26,9 +26,9 @@ const spec = sweepSpecOf(buddy, { grid: "memory=32,48", seconds: "0.2", seeds: "
 describe("grid and sample", () => {
   const exp = experimentByName("reporting-ab");
   it("parses ranges with steps, unit suffixes and lists", () => {
-    const axes = parseGrid(exp.params, "perMibUs=250..1000:250,guestMib=512M,1G");
+    const axes = parseGrid(exp.params, "freedMib=64..256:64,guestMib=512M,1G");
     expect(axes.map((a) => [a.name, a.values])).toEqual([
-      ["perMibUs", [250, 500, 750, 1000]],
+      ["freedMib", [64, 128, 192, 256]],
       ["guestMib", [512, 1024]],
     ]);
     const base = Object.fromEntries(Object.entries(exp.params).map(([k, s]) => [k, s.default]));
@@ -40,14 +40,14 @@ describe("grid and sample", () => {
     expect(() => parseGrid(exp.params, "series=x")).toThrow(/not a sweep axis/);
   });
   it("LHS uses every stratum of every axis once, and is seeded", () => {
-    const axes = parseGrid(exp.params, "perMibUs=0..1000,servicePct=10..50");
+    const axes = parseGrid(exp.params, "startDelayRatio=0..1,madvisedPct=10..50");
     const base = Object.fromEntries(Object.entries(exp.params).map(([k, s]) => [k, s.default]));
     const a = lhsPoints(exp.params, base, axes, 20, 7);
     expect(lhsPoints(exp.params, base, axes, 20, 7)).toEqual(a);
     expect(lhsPoints(exp.params, base, axes, 20, 8)).not.toEqual(a);
-    const strata = a.map((p) => Math.floor(((p.perMibUs as number) / 1000) * 20));
+    const strata = a.map((p) => Math.floor((p.startDelayRatio as number) * 20));
     expect(new Set(strata).size).toBe(20);
-    const strata2 = a.map((p) => Math.floor((((p.servicePct as number) - 10) / 40) * 20));
+    const strata2 = a.map((p) => Math.floor((((p.madvisedPct as number) - 10) / 40) * 20));
     expect(new Set(strata2).size).toBe(20);
   });
 });

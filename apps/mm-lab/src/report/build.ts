@@ -5,13 +5,23 @@
  */
 import { MmError } from "@mm/api";
 import type { Chart } from "./chart.js";
-import { checkReportData, type MetricSpec, type ReportData } from "./data.js";
+import { type Cell, checkReportData, type HeatmapSlice, type MetricSpec, type ReportData } from "./data.js";
 import { barsChart } from "./bars.js";
 import { heatmapCharts } from "./heatmap.js";
 import { tradeoffChart } from "./tradeoff.js";
 import { seriesChart } from "./series.js";
 import { metricDefinitions, metricsTable, provenanceTable } from "./tables.js";
 import { page, type Section } from "./page.js";
+
+/** A slice's name: "x × y at a=1, b=2". */
+export function sliceName(s: HeatmapSlice): string {
+  const at = Object.entries(s.fixed).map(([k, v]) => `${k}=${v}`);
+  return `${s.x} × ${s.y}${at.length === 0 ? "" : ` at ${at.join(", ")}`}`;
+}
+
+function inSlice(c: Cell, s: HeatmapSlice): boolean {
+  return Object.entries(s.fixed).every(([k, v]) => c.params[k] === v);
+}
 
 function metric(d: ReportData, key: string): MetricSpec {
   const m = d.metrics.find((x) => x.key === key);
@@ -26,7 +36,11 @@ function plan(d: ReportData): { section: string; render: () => Chart[] }[] {
     for (const k of d.headline) items.push({ section: "headline", render: () => [barsChart(metric(d, k), d.policies, d.cells)] });
   } else {
     const k = d.heatmap ?? d.headline[0];
-    if (k !== undefined) items.push({ section: "headline", render: () => heatmapCharts(metric(d, k), d.policies, d.axes, d.cells) });
+    const slices = d.heatmapSlices ?? [];
+    if (k !== undefined && slices.length === 0) items.push({ section: "headline", render: () => heatmapCharts(metric(d, k), d.policies, d.axes, d.cells) });
+    if (k !== undefined)
+      for (const s of slices)
+        items.push({ section: "headline", render: () => heatmapCharts(metric(d, k), d.policies, [s.x, s.y], d.cells.filter((c) => inSlice(c, s)), sliceName(s)) });
   }
   const t = d.tradeoff;
   if (t !== null) items.push({ section: "tradeoff", render: () => [tradeoffChart(metric(d, t.x), metric(d, t.y), d.policies, d.cells)] });
@@ -60,7 +74,8 @@ export function buildReport(d: ReportData, tick?: () => void): string {
   const sections: Section[] = [];
   const headline = by.get("headline") ?? [];
   if (headline.length > 0) {
-    const what = d.axes.length === 0 ? "Headline metrics per policy" : `${metric(d, d.heatmap ?? d.headline[0] ?? "").label} over ${d.axes.join(" × ")}`;
+    const over = (d.heatmapSlices ?? []).length > 0 ? (d.heatmapSlices ?? []).map((s) => `${s.x} × ${s.y}`).join("; ") : d.axes.join(" × ");
+    const what = d.axes.length === 0 ? "Headline metrics per policy" : `${metric(d, d.heatmap ?? d.headline[0] ?? "").label} over ${over}`;
     sections.push({ id: "headline", title: what, html: "", charts: headline });
   }
   const tradeoff = by.get("tradeoff") ?? [];

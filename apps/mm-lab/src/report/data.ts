@@ -42,6 +42,14 @@ export interface Cell {
   readonly metrics: Readonly<Record<string, Estimate>>;
 }
 
+/** One heatmap of a map's slice: the heatmap metric over `x` × `y` where the other axes hold `fixed`. */
+export interface HeatmapSlice {
+  readonly x: string;
+  readonly y: string;
+  /** The other axes' values; a cell is in the slice when it has all of them. */
+  readonly fixed: Readonly<Record<string, ParamValue>>;
+}
+
 /** A named time series (e.g. guest free memory) as it is charted. */
 export interface SeriesSpec {
   readonly key: string;
@@ -86,6 +94,8 @@ export interface ReportData {
   readonly headline: readonly string[];
   /** Metric drawn as heatmaps over `axes` (one per policy), when there are axes. */
   readonly heatmap: string | null;
+  /** Slices of a map to draw the heatmap over (x × y, the other axes fixed); absent or empty: axes[0] × axes[1]. */
+  readonly heatmapSlices?: readonly HeatmapSlice[];
   /** Trade-off scatter: x and y metric keys (one point per cell), or null. */
   readonly tradeoff: { readonly x: string; readonly y: string } | null;
   readonly cells: readonly Cell[];
@@ -111,6 +121,10 @@ export function checkReportData(d: ReportData): void {
   if (d.tradeoff !== null) {
     if (!metricKeys.has(d.tradeoff.x)) bad(`trade-off metric "${d.tradeoff.x}" is not in metrics`);
     if (!metricKeys.has(d.tradeoff.y)) bad(`trade-off metric "${d.tradeoff.y}" is not in metrics`);
+  }
+  const axes = new Set(d.axes);
+  for (const s of d.heatmapSlices ?? []) {
+    for (const a of [s.x, s.y, ...Object.keys(s.fixed)]) if (!axes.has(a)) bad(`heatmap slice axis "${a}" is not in axes`);
   }
   for (const c of d.cells) {
     if (!policies.has(c.policy)) bad(`cell policy "${c.policy}" is not in policies`);

@@ -12,8 +12,8 @@ import type { JsonValue, MetricSpec, ParamValue, ReportData } from "./data.js";
 
 /** Keys naming the policy of a result object, in preference order. */
 const POLICY_KEYS = ["policy", "label", "id", "name"] as const;
-/** Parameters the current experiments vary in one run (reporting-ab --sweep, alloc-stall's scenarios): axes, not metrics. */
-const AXIS_KEYS = ["scenario", "guestMiB", "reportingOrder"] as const;
+/** Parameters the current experiments vary in one run (reporting-ab's map, alloc-stall's scenarios): axes, not metrics. */
+const AXIS_KEYS = ["scenario", "startDelayRatio", "device", "freedMiB", "guestMiB", "reportingOrder"] as const;
 /** Fields that are neither metrics nor axes. */
 const SKIP = new Set(["seed", "seeds", "perSeed", "description", ...POLICY_KEYS]);
 /** How many metrics get a bar chart: the first that differ between policies. */
@@ -65,7 +65,8 @@ export function fromRunJson(all: readonly unknown[], experiment: string): Report
   const objs = docs.filter(isObj).flatMap(results);
   if (objs.length === 0) throw new MmError("PARSE_ERROR", "run JSON: no result objects");
   // An axis is read from the document (alloc-stall: scenario) or from the result object (the sweep).
-  const withDoc = docs.filter(isObj).flatMap((d) => results(d).map((o) => ({ ...pick(d), ...o })));
+  // reporting-ab's map names its cell's axes in a `point` object.
+  const withDoc = docs.filter(isObj).flatMap((d) => results(d).map((o) => ({ ...pick(d), ...o, ...(isObj(o.point) ? pick(o.point) : {}) })));
   const axes = AXIS_KEYS.filter((a) => new Set(withDoc.map((o) => o[a])).size > 1 && withDoc.every((o) => typeof o[a] === "number" || typeof o[a] === "string"));
   const rows: SeedRow[] = [];
   const policies: string[] = [];

@@ -4,7 +4,7 @@
  * across the policies, so equal colours mean equal values.
  */
 import type { Cell, MetricSpec, ParamValue } from "./data.js";
-import { type Chart, SMALL, slug, TEXT } from "./chart.js";
+import { type Chart, SMALL, slug, TEXT, WIDE } from "./chart.js";
 import { fmt, fmtInterval, metricTitle } from "./format.js";
 import { renderSvg } from "./svg.js";
 
@@ -19,8 +19,8 @@ export function axisValues(cells: readonly Cell[], axis: string): ParamValue[] {
   return [...nums, ...seen.filter((v) => typeof v === "string")];
 }
 
-/** Heatmaps of `metric`, one per policy that has cells, over `axes[0]` x `axes[1]`. */
-export function heatmapCharts(metric: MetricSpec, policies: readonly string[], axes: readonly string[], cells: readonly Cell[]): Chart[] {
+/** Heatmaps of `metric`, one per policy that has cells, over `axes[0]` x `axes[1]`; `slice` names a map's slice (id and title). */
+export function heatmapCharts(metric: MetricSpec, policies: readonly string[], axes: readonly string[], cells: readonly Cell[], slice?: string): Chart[] {
   const xAxis = axes[0];
   if (xAxis === undefined) return [];
   const yAxis = axes[1];
@@ -35,6 +35,8 @@ export function heatmapCharts(metric: MetricSpec, policies: readonly string[], a
     max = Math.max(max, e.value);
   }
   if (min === max) max = min + 1;
+  // Each cell prints "[0.00, 0.39]": past three columns the small chart's cells are too narrow for it.
+  const size = xs.length > 3 ? WIDE : SMALL;
   const charts: Chart[] = [];
   for (const policy of policies) {
     const mine = cells.filter((c) => c.policy === policy && metric.key in c.metrics);
@@ -50,7 +52,7 @@ export function heatmapCharts(metric: MetricSpec, policies: readonly string[], a
       const label = `{${style}v|${fmt(e.value, metric.digits)}}${interval === "" ? "" : `\n{${style}i|${interval}}`}`;
       return { value: [xi, yi, e.value], label: { formatter: label } };
     });
-    const id = `heatmap-${slug(metric.key)}-${slug(policy)}`;
+    const id = `heatmap-${slug(metric.key)}-${slug(policy)}${slice === undefined ? "" : `-${slug(slice)}`}`;
     const svg = renderSvg(
       {
         textStyle: TEXT,
@@ -86,14 +88,14 @@ export function heatmapCharts(metric: MetricSpec, policies: readonly string[], a
           },
         ],
       },
-      SMALL.width,
-      SMALL.height,
+      size.width,
+      size.height,
       id,
     );
     charts.push({
       kind: "heatmap",
       id,
-      title: `${metricTitle(metric)}: ${policy}`,
+      title: `${metricTitle(metric)}: ${policy}${slice === undefined ? "" : ` (${slice})`}`,
       caption: `${metric.description} Each cell: value and [interval].`,
       points: mine.length,
       svg,

@@ -16,27 +16,27 @@ import { fmt } from "../../src/report/format.js";
 import { slug } from "../../src/report/chart.js";
 import { findChromium, launch, SKIP_REASON } from "./chromium.js";
 import { abData, sweepData } from "./fixture.js";
-import { abConfigFromArgs } from "../../src/experiments/reporting-ab.js";
-import { runAb, runSweep } from "../../src/experiments/reporting/ab.js";
-import { abReportData, sweepReportData } from "../../src/experiments/reporting/report-data.js";
-import { formatAbJson } from "../../src/experiments/reporting/format.js";
+import { sliceName } from "../../src/report/build.js";
+import { mapConfigFromArgs } from "../../src/experiments/reporting-ab.js";
+import { runMap } from "../../src/experiments/reporting/map.js";
+import { mapReportData } from "../../src/experiments/reporting/report-data.js";
+import { centreSeries } from "../../src/experiments/reporting/series.js";
+import { formatMapJson } from "../../src/experiments/reporting/format.js";
 import { fromRunJson } from "../../src/report/from-run-json.js";
+
+/** A small reporting-ab map: two delays x two hosts, and two guests x two freed sizes, through the centre. */
+const SMALL_MAP = { seeds: "2", policies: "off,fixed,shift-reserve", delays: "0.5,1.1", devices: "4k-host,slow-host", guests: "512,1024", freed: "128,256" };
 
 /** `mm-lab run reporting-ab --json` output through the run-JSON adapter. */
 function realRunJson(): ReportData {
-  const c = abConfigFromArgs({ seeds: "3", policies: "off,fixed,pang" });
-  const lines = formatAbJson(runAb(c)).trim().split("\n").map((l) => JSON.parse(l) as unknown);
+  const lines = formatMapJson(runMap(mapConfigFromArgs(SMALL_MAP))).trim().split("\n").map((l) => JSON.parse(l) as unknown);
   return fromRunJson(lines, "reporting-ab");
 }
 
-/** Real runs: a small reporting-ab A/B (with series) and sweep. */
-function realAb(): ReportData {
-  const c = abConfigFromArgs({ seeds: "3", policies: "off,fixed,shift-reserve" });
-  return abReportData(c, runAb(c), "0.0.0", "test");
-}
-function realSweep(): ReportData {
-  const c = { base: abConfigFromArgs({ seeds: "2", policies: "off,fixed,pang", report: "none" }), guestsMiB: [256, 512], orders: [9, 10] };
-  return sweepReportData(c, runSweep(c), "0.0.0", "test");
+/** Real runs: the small map with the centre's series, as the default run reports it. */
+function realMap(): ReportData {
+  const c = mapConfigFromArgs(SMALL_MAP);
+  return mapReportData(c, runMap(c), centreSeries(c), "0.0.0", "test");
 }
 
 const exe = findChromium();
@@ -118,7 +118,7 @@ describe.skipIf(exe === null)("report in chromium", () => {
     await browser.close();
   });
 
-  const cases: [string, () => ReportData][] = [["ab", () => abData], ["sweep", () => sweepData], ["reporting-ab", realAb], ["reporting-ab-sweep", realSweep], ["run-json", realRunJson]];
+  const cases: [string, () => ReportData][] = [["ab", () => abData], ["sweep", () => sweepData], ["reporting-ab", realMap], ["run-json", realRunJson]];
   for (const [name, make] of cases) {
     it(`${name}: every chart drawn, no console error, no request, numbers equal the JSON`, async () => {
       const data = make();
@@ -168,7 +168,15 @@ describe.skipIf(exe === null)("report in chromium", () => {
       for (const c of seen.charts.filter((x) => x.kind === "heatmap")) {
         const m = json.metrics.find((x) => x.key === json.heatmap);
         if (m === undefined) throw new Error("heatmap without its metric");
-        for (const cell of json.cells.filter((x) => c.id.endsWith(`-${x.policy}`))) {
+        // A map's slices: each heatmap holds the cells of its policy in its slice.
+        const slices = json.heatmapSlices ?? [];
+        const mine = json.cells.filter((x) =>
+          slices.length === 0
+            ? c.id.endsWith(`-${x.policy}`)
+            : slices.some((s) => c.id === `heatmap-${slug(m.key)}-${slug(x.policy)}-${slug(sliceName(s))}` && Object.entries(s.fixed).every(([k, v]) => x.params[k] === v)),
+        );
+        if (slices.length > 0) expect(mine.length, c.id).toBe(c.points);
+        for (const cell of mine) {
           const e = cell.metrics[m.key];
           if (e === undefined) continue;
           expect(c.texts).toContain(fmt(e.value, m.digits));

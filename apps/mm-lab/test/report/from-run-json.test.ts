@@ -14,34 +14,25 @@ async function runJson(...args: string[]): Promise<unknown[]> {
 }
 
 describe("fromRunJson", () => {
-  it("reporting-ab --json: one cell per policy from its perSeed runs, means equal sum / seeds", async () => {
-    const docs = await runJson("reporting-ab", "--seeds", "3", "--policies", "off,fixed");
+  it("reporting-ab --json (the map): the point's swept values become the axes, one cell per (policy, point)", async () => {
+    const docs = await runJson("reporting-ab", "--seeds", "2", "--policies", "off,fixed", "--delays", "0.5,1", "--devices", "4k-host", "--guests", "512,1024", "--freed", "128");
     const d = fromRunJson(docs, "reporting-ab");
     checkReportData(d);
     expect(d.policies).toEqual(["off", "fixed"]);
-    const results = docs.slice(0, -1) as { policy: string; seeds: number; allocFailures: number; reportCalls: number }[];
+    const results = docs.slice(0, -1) as { policy: string; point: Record<string, number | string>; oomKills: number; oomRuns: number }[];
     const record = (docs.at(-1) as { mmLab: { version: string; revision: string | null; config: { guestMib: number } } }).mmLab;
     expect(d.provenance.version).toBe(record.version);
     expect(d.provenance.revision).toBe(record.revision ?? "not in the input");
     expect(d.provenance.config).toEqual(record.config);
     expect(d.experiment).toBe("reporting-ab");
+    // delay varies in the first slice, guest in the second; device and freed do not vary: no axes
+    expect(d.axes).toEqual(["startDelayRatio", "guestMiB"]);
+    expect(d.cells).toHaveLength(results.length);
     for (const doc of results) {
-      const cell = d.cells.find((c) => c.policy === doc.policy);
-      expect(cell?.seeds).toBe(doc.seeds);
-      expect(cell?.metrics.allocFailures?.value).toBeCloseTo(doc.allocFailures / doc.seeds, 9);
-      expect(cell?.metrics.reportCalls?.value).toBeCloseTo(doc.reportCalls / doc.seeds, 9);
-      expect(cell?.metrics.allocFailures?.lo).not.toBeNull();
+      const cell = d.cells.find((c) => c.policy === doc.policy && c.params.startDelayRatio === doc.point.startDelayRatio && c.params.guestMiB === doc.point.guestMiB);
+      expect(cell?.metrics.oomKills?.value).toBe(doc.oomKills);
+      expect(cell?.metrics.oomRuns?.value).toBe(doc.oomRuns);
     }
-    expect(d.provenance.seeds).toBe("1..3 (3)");
-    expect(d.headline.length).toBeGreaterThan(0);
-  });
-
-  it("reporting-ab --sweep --json: guest size and order become the axes", async () => {
-    const docs = await runJson("reporting-ab", "--sweep", "--sweep-seeds", "1", "--sweep-guests", "256,512", "--sweep-orders", "9", "--policies", "off,fixed");
-    const d = fromRunJson(docs, "reporting-ab");
-    checkReportData(d);
-    expect(d.axes).toEqual(["guestMiB"]); // one order only: it does not vary, so it is no axis
-    expect(d.cells).toHaveLength(4);
     expect(d.heatmap).not.toBeNull();
   });
 

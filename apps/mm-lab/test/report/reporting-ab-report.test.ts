@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { RunIO } from "../../src/experiment.js";
-import { DEFAULT_REPORT, reportingAb, runReportingAb } from "../../src/experiments/reporting-ab.js";
-import { abReportData } from "../../src/experiments/reporting/report-data.js";
-import { abConfigFromArgs } from "../../src/experiments/reporting-ab.js";
-import { runAb } from "../../src/experiments/reporting/ab.js";
+import { DEFAULT_REPORT, mapConfigFromArgs, reportingAb, runReportingAb } from "../../src/experiments/reporting-ab.js";
+import { mapReportData } from "../../src/experiments/reporting/report-data.js";
+import { runMap, wilson } from "../../src/experiments/reporting/map.js";
+import { centreSeries } from "../../src/experiments/reporting/series.js";
 import { checkReportData } from "../../src/report/data.js";
 import { reportPath } from "../../src/report/hook.js";
 import { runRequest } from "../../src/commands/run.js";
@@ -34,57 +34,63 @@ function capture(): { io: RunIO; files: Map<string, string>; out: () => string; 
   };
 }
 
+/** A small map: delay 0.5 (the centre) and 1 x one device, and the guest x freed slice through the centre (the centre again). */
+const SMALL: RawArgs = { seeds: "2", policies: "off,fixed,shift-reserve", delays: "0.5,1", devices: "4k-host", guests: "1024", freed: "128" };
+const ONE: RawArgs = { seeds: "1", policies: "fixed", delays: "1", devices: "4k-host", guests: "1024", freed: "128" };
+
 describe("reporting-ab's report hook", () => {
-  it("writes reports/reporting-ab.html by default and prints its path after the table", async () => {
+  it("writes reports/reporting-ab.html by default (heatmaps per slice and policy, trade-off, series) and prints its path after the table", async () => {
     const c = capture();
-    await run({ seeds: "2", policies: "off,fixed,shift-reserve" }, c.io);
+    await run(SMALL, c.io);
     const html = c.files.get(DEFAULT_REPORT) ?? "";
     expect(html).toMatch(/^<!DOCTYPE html>/);
-    // After the table and its legend, before the provenance footer.
-    expect(c.out()).toMatch(/refault: [^\n]*\n[\s\S]*\nreport: reports\/reporting-ab\.html\n\n# reporting-ab: seeds 1\.\.2/);
-    expect(c.bars).toEqual(["reporting-ab", "report"]);
-    for (const kind of ["bars", "tradeoff", "series"]) expect(html).toContain(`data-chart="${kind}"`);
+    // After the table and its findings, before the run record.
+    expect(c.out()).toMatch(/\nfixed [^\n]*\n[\s\S]*\nreport: reports\/reporting-ab\.html\n\n# reporting-ab: seeds 1\.\.2/);
+    expect(c.bars).toEqual(["reporting-ab map", "report"]);
+    for (const kind of ["heatmap", "tradeoff", "series"]) expect(html).toContain(`data-chart="${kind}"`);
+    // two slices (delay x device, freed x guest) x three policies
+    expect(html.match(/data-chart="heatmap"/g)).toHaveLength(6);
+    expect(html).toContain("P(OOM) over startDelayRatio × device; freedMiB × guestMiB");
     expect(html.match(/data-chart="series"/g)).toHaveLength(5);
   });
 
   it("is off with --json (stdout stays JSON lines) and with --report none; --report names the file", async () => {
     const c = capture();
-    await run({ seeds: "1", policies: "fixed", json: true }, c.io);
+    await run({ ...ONE, json: true }, c.io);
     expect(c.files.size).toBe(0);
-    await run({ seeds: "1", policies: "fixed", report: "none" }, c.io);
+    await run({ ...ONE, report: "none" }, c.io);
     expect(c.files.size).toBe(0);
-    await run({ seeds: "1", policies: "fixed", json: true, report: "x/r.html" }, c.io);
+    await run({ ...ONE, json: true, report: "x/r.html" }, c.io);
     expect([...c.files.keys()]).toEqual(["x/r.html"]);
     expect(() => reportPath(" ", false, DEFAULT_REPORT)).toThrow(/--report expects a file name/);
   });
 
-  it("the sweep's report has one heatmap per policy over guest size x order", async () => {
-    const c = capture();
-    await run({ sweep: true, sweepSeeds: "1", sweepGuests: "256,512", sweepOrders: "9,10", policies: "off,fixed" }, c.io);
-    const html = c.files.get(DEFAULT_REPORT) ?? "";
-    expect(html.match(/data-chart="heatmap"/g)).toHaveLength(2);
-    expect(html).toContain("P(failed fault) over guestMiB × reportingOrder");
-  });
-
-  it("cells summarise the per-seed runs: P(failed fault) = runs failing / seeds", () => {
-    const cfg = abConfigFromArgs({ seeds: "3", policies: "off,fixed" });
-    const rows = runAb(cfg);
-    const d = abReportData(cfg, rows, "1.2.3", "deadbeef");
+  it("cells are the map's cells: P(OOM) and its Wilson interval, host returned with its t interval, the point as params", () => {
+    const cfg = mapConfigFromArgs(SMALL);
+    const cells = runMap(cfg);
+    const d = mapReportData(cfg, cells, centreSeries(cfg), "1.2.3", "deadbeef");
     checkReportData(d);
-    for (const r of rows) {
-      const cell = d.cells.find((x) => x.policy === r.policy);
-      expect(cell?.seeds).toBe(r.seeds);
-      expect(cell?.metrics.p_fail?.value).toBe(r.runsWithFailures / r.seeds);
-      expect(cell?.metrics.failed_faults?.value).toBeCloseTo(r.allocFailures / r.seeds, 9);
-    }
-    expect(d.provenance).toMatchObject({ version: "1.2.3", revision: "deadbeef", seeds: "1..3" });
-    // One seed's series per policy, five named series each.
-    expect(d.series.map((l) => `${l.policy}/${l.seed}`)).toEqual([...Array<string>(5).fill("off/1"), ...Array<string>(5).fill("fixed/1")]);
+    expect(d.cells).toHaveLength(cells.length);
+    cells.forEach((m, i) => {
+      const cell = d.cells[i];
+      expect(cell?.policy).toBe(m.policy);
+      expect(cell?.params).toEqual({ ...m.point });
+      expect(cell?.seeds).toBe(m.runs.length);
+      expect(cell?.metrics.p_oom).toEqual(wilson(m.oomRuns, m.runs.length));
+      expect(cell?.metrics.host_returned).toEqual({ ...m.hostReturnedAvgMiB });
+    });
+    expect(d.heatmapSlices?.map((s) => [s.x, s.y, s.fixed])).toEqual([
+      ["startDelayRatio", "device", { freedMiB: 128, guestMiB: 1024 }],
+      ["freedMiB", "guestMiB", { startDelayRatio: 0.5, device: "4k-host" }],
+    ]);
+    expect(d.provenance).toMatchObject({ version: "1.2.3", revision: "deadbeef", seeds: "1..2" });
+    // The centre's first seed per policy, five named series each.
+    expect(d.series.map((l) => `${l.policy}/${l.seed}`)).toEqual([...Array<string>(5).fill("off/1"), ...Array<string>(5).fill("fixed/1"), ...Array<string>(5).fill("shift-reserve/1")]);
   });
 
-  it("runReportingAb hands back the pending report instead of writing it", () => {
+  it("runReportingAb hands back the pending report instead of writing it", async () => {
     const c = capture();
-    const p = runReportingAb({ seeds: "1", policies: "fixed" }, c.io);
+    const p = await runReportingAb(ONE, c.io);
     expect(p?.path).toBe(DEFAULT_REPORT);
     expect(c.files.size).toBe(0);
   });

@@ -1,98 +1,74 @@
 /**
- * reporting-ab's results as report data: the A/B (bars, trade-off, time series per policy) and the
- * sweep (heatmaps over guest size x reporting order). The metric list is the experiment's; the
- * charts are the report module's.
+ * The map as report data: P(OOM) heatmaps with their Wilson intervals over each slice of the map
+ * (per policy), the trade-off (P(OOM) against host memory returned, one point per cell), and the
+ * centre's time series per policy. The numbers are the map's cells, unchanged; the charts are the
+ * report module's.
  */
-import { cellsFromRows, type SeedRow, type Summary } from "../../report/cells.js";
-import type { JsonValue, MetricSpec, ReportData, SeriesLine, SeriesSpec } from "../../report/data.js";
-import type { AbConfig, PolicySummary, SweepCell, SweepConfig } from "./ab.js";
-import { describeScenario, describeWorkload } from "./format.js";
-import { SERIES_COLUMNS, type RunResult } from "./scenario.js";
+import type { Cell, Estimate, HeatmapSlice, JsonValue, MetricSpec, ParamValue, ReportData } from "../../report/data.js";
+import { describeBase, describeFindings } from "./format.js";
+import type { Interval, MapCell, MapConfig } from "./map.js";
+import { type SeriesLine, SERIES_SPECS } from "./series.js";
 
-const MiB = 1024 * 1024;
+/** The swept axes, as `MapPoint` names them (the first two are the first slice). */
+const AXES = ["startDelayRatio", "device", "freedMiB", "guestMiB"] as const;
 
-/** The metrics, how each is summarised over seeds, and how it is shown. */
-const METRICS: readonly (MetricSpec & { readonly summary: Summary; readonly of: (r: RunResult) => number | null })[] = [
-  { key: "p_fail", label: "P(failed fault)", unit: "", digits: 2, summary: "share", of: (r) => r.allocFailures, description: "Share of runs in which a user page fault found no free page (the seed-004 OOM); 95 % Wilson interval." },
-  { key: "host_returned", label: "host returned", unit: "MiB", digits: 1, summary: "mean>=0", of: (r) => r.hostReturnedAvgBytes / MiB, description: "Memory the host got back, averaged over the run; mean over seeds, 95 % t interval (truncated at 0)." },
-  { key: "failed_faults", label: "failed faults", unit: "per run", digits: 0, summary: "mean>=0", of: (r) => r.allocFailures, description: "User page faults that found no free page; mean over seeds, 95 % t interval (truncated at 0)." },
-  { key: "peak_isolated", label: "peak isolated", unit: "MiB", digits: 1, summary: "mean>=0", of: (r) => r.peakIsolatedBytes / MiB, description: "Most memory held off the free lists at once by reporting; mean over seeds, 95 % t interval (truncated at 0)." },
-  { key: "report_calls", label: "report() calls", unit: "per run", digits: 1, summary: "mean>=0", of: (r) => r.reportCalls, description: "Calls into the device; mean over seeds, 95 % t interval (truncated at 0)." },
-  { key: "time_to_90", label: "90 % reported", unit: "ms", digits: 0, summary: "mean>=0", of: (r) => r.timeTo90Ms, description: "From the first restart until the host discarded 90 % of free memory; mean over the runs that got there, 95 % t interval (truncated at 0)." },
-  { key: "refault", label: "refault", unit: "MiB per run", digits: 1, summary: "mean>=0", of: (r) => (r.refaultPages * 4096) / MiB, description: "Discarded pages the guest touched again; mean over seeds, 95 % t interval (truncated at 0)." },
+/** The metrics, how each is read from a cell, and how it is shown. */
+const METRICS: readonly (MetricSpec & { readonly of: (c: MapCell) => Estimate })[] = [
+  { key: "p_oom", label: "P(OOM)", unit: "", digits: 2, of: (c) => est(c.pOom), description: "Share of runs with at least one OOM kill after the exit; 95 % Wilson interval." },
+  { key: "host_returned", label: "host returned", unit: "MiB", digits: 1, of: (c) => est(c.hostReturnedAvgMiB), description: "Host memory returned, averaged over the window from the exit; mean over seeds, 95 % t interval." },
+  { key: "oom_kills", label: "OOM kills", unit: "per run", digits: 2, of: (c) => point(c.oomKills / c.runs.length), description: "OOM kills after the exit, summed over the cell's runs / runs (no interval)." },
+  { key: "below_min", label: "below min watermark", unit: "ms", digits: 1, of: (c) => est(c.belowMinMs), description: "Time the user zone spent below its min watermark; mean over seeds, 95 % t interval." },
+  { key: "reclaim_stall", label: "direct-reclaim stall", unit: "ms", digits: 2, of: (c) => est(c.reclaimStallMs), description: "Direct-reclaim stall charged to the faulting tasks; mean over seeds, 95 % t interval." },
+  { key: "host_refault", label: "host refault", unit: "MiB", digits: 1, of: (c) => est(c.hostRefaultMiB), description: "Discarded pages faulted back in on the host; mean over seeds, 95 % t interval." },
+  { key: "report_calls", label: "report() calls", unit: "per run", digits: 1, of: (c) => est(c.reportCalls), description: "report() calls after the exit; mean over seeds, 95 % t interval." },
+  { key: "peak_isolated", label: "peak isolated", unit: "MiB", digits: 1, of: (c) => point(c.peakIsolatedMiB), description: "Largest batch isolated after the exit, the maximum over the cell's runs (no interval)." },
 ];
 
-/** The scenario's sampled series, by SERIES_COLUMNS name (t_ms is the time axis). */
-const SERIES: readonly SeriesSpec[] = [
-  { key: "guest_free_mib", label: "guest free", unit: "MiB" },
-  { key: "isolated_mib", label: "isolated by reporting", unit: "MiB" },
-  { key: "host_resident_mib", label: "host resident", unit: "MiB" },
-  { key: "host_returned_mib", label: "host returned", unit: "MiB" },
-  { key: "alloc_failures", label: "failed faults (cumulative)", unit: "", },
-];
-
-function metricSpecs(): MetricSpec[] {
-  return METRICS.map(({ key, label, unit, digits, description }) => ({ key, label, unit, digits, description }));
+function est(i: Interval): Estimate {
+  return { value: i.value, lo: i.lo, hi: i.hi };
 }
 
-function summaries(): Record<string, Summary> {
-  return Object.fromEntries(METRICS.map((m) => [m.key, m.summary]));
+function point(value: number): Estimate {
+  return { value, lo: null, hi: null };
 }
 
-function row(r: RunResult, params: Record<string, number>): SeedRow {
-  return { policy: r.policy, seed: r.seed, params, values: Object.fromEntries(METRICS.map((m) => [m.key, m.of(r)])) };
+function cellOf(c: MapCell): Cell {
+  const params: Record<string, ParamValue> = { ...c.point };
+  return { policy: c.policy, params, seeds: c.runs.length, metrics: Object.fromEntries(METRICS.map((m) => [m.key, m.of(c)])) };
 }
 
-/** Split a run's flat samples into one line per series. */
-function seriesLines(r: RunResult): SeriesLine[] {
-  const width = SERIES_COLUMNS.length;
-  const t: number[] = [];
-  const cols: number[][] = SERIES_COLUMNS.map(() => []);
-  for (let i = 0; i + width <= r.series.length; i += width) {
-    t.push(r.series[i] ?? 0);
-    for (let c = 1; c < width; c++) cols[c]?.push(r.series[i + c] ?? 0);
-  }
-  return SERIES.map((s) => ({ series: s.key, policy: r.policy, seed: r.seed, t, y: cols[SERIES_COLUMNS.indexOf(s.key as (typeof SERIES_COLUMNS)[number])] ?? [] }));
+/** The value an axis holds in the other slice: the map's centre if it is swept there, else its first value. */
+function fixedAt(values: readonly ParamValue[], centre: ParamValue): ParamValue {
+  return values.includes(centre) || values.length === 0 ? centre : values[0];
 }
 
-function base(config: JsonValue, seeds: string, version: string, revision: string): Pick<ReportData, "experiment" | "provenance" | "metrics"> {
-  return { experiment: "reporting-ab", provenance: { version, revision, seeds, config }, metrics: metricSpecs() };
+/** The two slices through the centre: delay x device (guest and freed fixed), freed x guest (delay and device fixed). */
+function slices(c: MapConfig): HeatmapSlice[] {
+  const a = c.axes;
+  const b = c.base;
+  return [
+    { x: "startDelayRatio", y: "device", fixed: { freedMiB: fixedAt(a.freedMiB, b.freedMiB), guestMiB: fixedAt(a.guestMiB, b.guestMiB) } },
+    { x: "freedMiB", y: "guestMiB", fixed: { startDelayRatio: fixedAt(a.startDelayRatio, b.startDelayRatio), device: fixedAt(a.device, b.device) } },
+  ];
 }
 
-/** The A/B's report data. Series come from runs that kept them (the scenario's keepSeries). */
-export function abReportData(c: AbConfig, rows: readonly PolicySummary[], version: string, revision: string): ReportData {
-  const runs = rows.flatMap((r) => r.runs);
-  const firstSeed = Math.min(...runs.map((r) => r.seed));
+/** The map's report data; `series` are the centre's lines (series.ts `centreSeries`). */
+export function mapReportData(c: MapConfig, cells: readonly MapCell[], series: readonly SeriesLine[], version: string, revision: string): ReportData {
+  const policies = c.policies.filter((p) => cells.some((x) => x.policy === p));
   return {
-    ...base(c as unknown as JsonValue, `${c.firstSeed}..${c.firstSeed + c.seeds - 1}`, version, revision),
-    title: "reporting-ab: free page reporting A/B",
-    summary: `${describeScenario(c.scenario)}. Policies: ${rows.map((r) => `${r.policy} (${r.description})`).join("; ")}.`,
-    policies: rows.map((r) => r.policy),
-    axes: [],
-    headline: ["p_fail", "host_returned", "peak_isolated", "time_to_90"],
-    heatmap: null,
-    tradeoff: { x: "host_returned", y: "p_fail" },
-    cells: cellsFromRows(runs.map((r) => row(r, {})), [], summaries()),
-    seriesSpecs: SERIES,
-    // The lowest seed of each policy is charted; the others are not carried into the page.
-    series: runs.filter((r) => r.seed === firstSeed && r.series.length > 0).flatMap(seriesLines),
-  };
-}
-
-/** The sweep's report data: heatmaps of P(failed fault) over guest size x reporting order. */
-export function sweepReportData(c: SweepConfig, cells: readonly SweepCell[], version: string, revision: string): ReportData {
-  const runs = cells.flatMap((cell) => cell.summary.runs.map((r) => row(r, { guestMiB: cell.guestMiB, reportingOrder: cell.reportingOrder })));
-  return {
-    ...base(c as unknown as JsonValue, `${c.base.firstSeed}..${c.base.firstSeed + c.base.seeds - 1}`, version, revision),
-    title: "reporting-ab sweep: guest size x reporting order",
-    summary: `Workload: ${describeWorkload(c.base.scenario)}.`,
-    policies: [...new Set(cells.map((x) => x.summary.policy))],
-    axes: ["guestMiB", "reportingOrder"],
-    headline: ["p_fail"],
-    heatmap: "p_fail",
-    tradeoff: { x: "host_returned", y: "p_fail" },
-    cells: cellsFromRows(runs, ["guestMiB", "reportingOrder"], summaries()),
-    seriesSpecs: [],
-    series: [],
+    experiment: "reporting-ab",
+    title: "reporting-ab: P(OOM) of free page reporting, mapped",
+    summary: `Fixed knobs: ${describeBase(c.base)}. ${describeFindings(cells, policies).join(" ")}`,
+    provenance: { version, revision, seeds: `${c.firstSeed}..${c.firstSeed + c.seeds - 1}`, config: c as unknown as JsonValue },
+    policies,
+    axes: [...AXES],
+    metrics: METRICS.map(({ key, label, unit, digits, description }) => ({ key, label, unit, digits, description })),
+    headline: ["p_oom"],
+    heatmap: "p_oom",
+    heatmapSlices: slices(c),
+    tradeoff: { x: "host_returned", y: "p_oom" },
+    cells: cells.map(cellOf),
+    seriesSpecs: SERIES_SPECS,
+    series: series.filter((l) => policies.includes(l.policy)),
   };
 }

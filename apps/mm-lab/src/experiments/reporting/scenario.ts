@@ -1,337 +1,509 @@
 /**
- * One run of the seed-004 scenario: a guest whose service restarts, freeing a large region (mostly
- * order-10 blocks) and faulting it back in just when free page reporting wakes up 2 s later.
- * Wires @mm/sim (clock, PRNG), @mm/buddy (the guest), @mm/page-reporting (reporter + device).
+ * One run of the seed-004 scenario on a guest that got where it is by running: the kernel's
+ * memory, a few daemons, a service faulting its memory in page by page (THP only where it
+ * madvised) while background reads grow the page cache, the cache filling what is left; then
+ * the service restarts and its new instance faults the freed memory back in around the time free
+ * page reporting wakes up (PAGE_REPORTING_DELAY after the free). Wires @mm/sim, @mm/buddy (via
+ * the guest), @mm/page-reporting.
  */
-import { GFP_HIGHUSER_MOVABLE, MmError, PAGE_SHIFT, WMARK_HIGH } from "@mm/api";
-import { createMachine, type BuddyMachine } from "@mm/buddy";
+import { GFP_KERNEL, MmError, PAGE_SHIFT, WMARK_HIGH, WMARK_LOW } from "@mm/api";
 import {
   createPageReporting,
   createVirtioBalloon,
+  PAGE_REPORTING_DELAY_NS,
   type PageReporting,
-  type ReportingPolicy,
+  reportingPolicy,
   type VirtioBalloon,
 } from "@mm/page-reporting";
 import { createSim, type Prng, type Sim } from "@mm/sim";
+import { CALIBRATION, DEFAULT_DEVICE, DEVICES, type DeviceModel } from "./costs.js";
+import { Guest } from "./guest.js";
+import type { GuestTask, TaskSpec } from "./mm.js";
+import { GFP_PAGECACHE, GFP_READAHEAD } from "./vmscan.js";
 
 const MS = 1_000_000;
 /** Pages per MiB. */
 const MIB_PAGES = 1 << (20 - PAGE_SHIFT);
 
-/** The knobs of the scenario. Defaults reproduce seed 004 (512 MiB guest, about 100 MiB freed). */
+/** The control: the same run with free page reporting off. */
+export const REPORTING_OFF = "off";
+
+/**
+ * The knobs of one run: everything that decides its outcome besides the seed. Each default has
+ * its reason beside it; the README's "Defaults" table repeats them with sources.
+ */
 export interface ScenarioConfig {
-  /** Guest memory. @defaultValue 512 */
+  /** "off" or a @mm/page-reporting policy name. @defaultValue "fixed" */
+  readonly policy: string;
+  /** Guest memory. Seed 004: "our 512MiB tiny instances". @defaultValue 512 */
   readonly guestMiB: number;
+  /**
+   * The restarting service's anonymous memory: what its exit frees. Seed 004: "100MiB free" and
+   * one order-10 batch of 128 MiB. @defaultValue 128
+   */
+  readonly freedMiB: number;
+  /**
+   * The new instance starts faulting this many PAGE_REPORTING_DELAYs (2 s) after the old one
+   * exited. systemd's RestartSec defaults to 100 ms, then exec and start-up. @defaultValue 0.5
+   */
+  readonly startDelayRatio: number;
+  /** Host behind the balloon (costs.ts DEVICES). @defaultValue "4k-host" */
+  readonly device: string;
+  /** Unmovable kernel memory (slab, stacks, page tables) besides the reserved image and memmap, %. @defaultValue 6 */
+  readonly kernelPct: number;
+  /** Anonymous memory of the daemons (init, journald, sshd, an agent), %. @defaultValue 10 */
+  readonly daemonsPct: number;
+  /**
+   * Cold page cache left once the guest has run a while, %: a tiny instance is sized to its
+   * workload, so a resident app (a database) takes the rest. @defaultValue 2
+   */
+  readonly cachePct: number;
+  /** Mapped files (binaries, libraries, data) of the service, the app and the daemons, %. @defaultValue 6 */
+  readonly filesPct: number;
+  /** Share of the service's VMA it madvise(MADV_HUGEPAGE)s (a JVM heap would). @defaultValue 50 */
+  readonly madvisedPct: number;
+  /** The service faults its memory in at this rate, MiB/s (uniform per instance). @defaultValue [96, 160] */
+  readonly rampMiBps: readonly [number, number];
+  /** Background reads growing the page cache all along (logs, updates), MiB/s. @defaultValue 1 */
+  readonly backgroundMiBps: number;
+  /** The new instance needs the old one's size times 1 + U(-g, g) %. @defaultValue 2 */
+  readonly growthPct: number;
   /** page_reporting_order; -1 = the kernel's default (pageblock order 9). @defaultValue -1 */
   readonly reportingOrder: number;
-  /** Service restarts per run. @defaultValue 3 */
-  readonly restarts: number;
-  /** Time between restarts (at least the slowest fault-in of the service plus 4.1 s). @defaultValue 8000 */
-  readonly restartPeriodMs: number;
-  /** Share of guest memory the service holds (the region it frees). @defaultValue 20 */
-  readonly servicePct: number;
-  /** Share of the first instance's 2 MiB blocks scattered among other data (stay order 9 when freed). @defaultValue 15 */
-  readonly scatteredPct: number;
-  /** The new instance starts this long after the old one exits (uniform). @defaultValue [1900, 2100] */
-  readonly startDelayMs: readonly [number, number];
-  /** It faults its memory in at this rate (uniform per restart). @defaultValue [96, 160] */
-  readonly rampMiBps: readonly [number, number];
-  /** Device cost per report() call. @defaultValue 100 */
-  readonly perRequestUs: number;
-  /** Device cost per MiB reported. @defaultValue 1000 */
-  readonly perMiBUs: number;
-  /** Cost of refaulting one discarded page. @defaultValue 2000 */
-  readonly refaultNsPerPage: number;
-  /** Series sampling period. @defaultValue 50 */
+  /** THP: "boot" = hugepage_init's rule (on from 512 MiB of totalram, mode madvise), "on", "off". @defaultValue "boot" */
+  readonly thp: "boot" | "on" | "off";
+  /** Series sampling period. @defaultValue 10 */
   readonly sampleMs: number;
-  /** Keep the time series (for --series). @defaultValue false */
+  /** Keep the time series. @defaultValue false */
   readonly keepSeries: boolean;
 }
 
 export const DEFAULT_SCENARIO: ScenarioConfig = {
+  policy: "fixed",
   guestMiB: 512,
-  reportingOrder: -1,
-  restarts: 3,
-  restartPeriodMs: 8000,
-  servicePct: 20,
-  scatteredPct: 15,
-  startDelayMs: [1900, 2100],
+  freedMiB: 128,
+  startDelayRatio: 0.5,
+  device: DEFAULT_DEVICE,
+  kernelPct: 6,
+  daemonsPct: 10,
+  cachePct: 2,
+  filesPct: 6,
+  madvisedPct: 50,
   rampMiBps: [96, 160],
-  perRequestUs: 100,
-  perMiBUs: 1000,
-  refaultNsPerPage: 2000,
-  sampleMs: 50,
+  backgroundMiBps: 1,
+  growthPct: 2,
+  reportingOrder: -1,
+  thp: "boot",
+  sampleMs: 10,
   keepSeries: false,
 };
 
-/** Columns of one series sample. */
-export const SERIES_COLUMNS = [
-  "t_ms",
-  "host_resident_mib",
-  "host_returned_mib",
-  "guest_free_mib",
-  "isolated_mib",
-  "alloc_failures",
-] as const;
+/** Names of the per-run time series (every sampleMs from the exit), in this order. */
+export const SERIES_NAMES = ["t_ms", "guest_free_mib", "isolated_mib", "host_resident_mib", "host_returned_mib", "oom_kills"] as const;
+export type SeriesName = (typeof SERIES_NAMES)[number];
+export type RunSeries = Readonly<Record<SeriesName, readonly number[]>>;
 
-/** What one (policy, seed) run measured. Sizes in bytes or pages as named. */
-export interface RunResult {
-  readonly policy: string;
-  readonly seed: number;
-  /** User page faults that found no page (the seed's OOM). */
-  readonly allocFailures: number;
-  readonly allocAttempts: number;
-  readonly peakIsolatedBytes: number;
+/** What a guest owner (and the host) saw from the exit on. Sizes in MiB, times in ms. */
+export interface RunMetrics {
+  /** OOM kills (any task), whether the restarting service was one of the victims, and panics. */
+  readonly oomKills: number;
+  readonly serviceKilled: number;
+  readonly oomPanics: number;
+  /** Time below the min watermark, direct reclaim stall, pages reclaimed directly and by kswapd. */
+  readonly belowMinMs: number;
+  readonly reclaimStallMs: number;
+  readonly directReclaimMiB: number;
+  readonly kswapdReclaimMiB: number;
+  /** Page cache refaults (evicted file pages read back) and host refaults of discarded pages. */
+  readonly cacheRefaults: number;
+  readonly hostRefaultMiB: number;
+  readonly hostRefaultMs: number;
+  /** The new instance's fault-in time; -1 if it was killed. */
+  readonly rampMs: number;
+  /** Of the freed memory, the share that sat in free blocks of at least the reporting order right after the exit. */
+  readonly freedReportablePct: number;
+  readonly thpFaults: number;
+  readonly thpFallbacks: number;
+  /** Reporting. */
   readonly reportCalls: number;
-  readonly reportedBytes: number;
-  readonly passes: number;
   readonly flushReports: number;
   readonly sgInits: number;
-  /** From the first exit until the host holds discards for 90 % of free memory; null = not before the next exit. */
-  readonly timeTo90Ms: number | null;
-  /** Host memory returned (discarded pages), averaged over the run, and at its end. */
-  readonly hostReturnedAvgBytes: number;
-  readonly hostReturnedEndBytes: number;
-  readonly refaultPages: number;
-  readonly refaultNs: number;
-  /** Simulated time covered. */
-  readonly simNs: number;
-  /** Samples, SERIES_COLUMNS.length numbers each (only with keepSeries). */
-  readonly series: readonly number[];
+  readonly peakIsolatedMiB: number;
+  readonly passes: number;
+  /** Host memory returned (discarded), averaged over the window and at its end. */
+  readonly hostReturnedAvgMiB: number;
+  readonly hostReturnedEndMiB: number;
+  /** Simulated time of the window (exit to end). */
+  readonly windowMs: number;
 }
 
-/** Validate a config: bad numbers are MmError EINVAL before anything runs. */
+/** One run: its configuration, seed, metrics, the kernel's OOM lines, and the series if kept. */
+export interface RunResult {
+  readonly config: ScenarioConfig;
+  readonly seed: number;
+  readonly metrics: RunMetrics;
+  readonly oomLog: readonly string[];
+  readonly series: RunSeries | null;
+}
+
+/** The device of a config. @throws MmError EINVAL for an unknown name */
+export function deviceOf(name: string): DeviceModel {
+  const d = DEVICES.find((x) => x.name === name);
+  if (d === undefined) throw new MmError("EINVAL", `unknown device "${name}" (known: ${DEVICES.map((x) => x.name).join(", ")})`);
+  return d;
+}
+
+/** memblock reservations: the kernel image (16 MiB at 16 MiB) and the memmap (64 bytes a page). */
+function reservedPages(guestMiB: number): number {
+  const nrPages = guestMiB * MIB_PAGES;
+  return 16 * MIB_PAGES + Math.ceil((nrPages * 64) / 4096);
+}
+
+/**
+ * The resident app's share, %: what is left of the guest after the reservations, the kernel,
+ * the daemons, the files, the cold cache, the service (with its growth) and kswapd's band (the
+ * free memory between the low and high watermarks, taken as 2 %).
+ */
+export function appPctOf(c: ScenarioConfig): number {
+  const reservedPct = (100 * reservedPages(c.guestMiB)) / (c.guestMiB * MIB_PAGES);
+  const servicePct = (100 * c.freedMiB * (1 + c.growthPct / 100)) / c.guestMiB;
+  return 100 - reservedPct - c.kernelPct - c.daemonsPct - c.filesPct - c.cachePct - servicePct - 2;
+}
+
+/** Validate a config: bad values are MmError EINVAL before anything runs. */
 export function checkScenarioConfig(c: ScenarioConfig): void {
   const bad = (what: string): never => {
     throw new MmError("EINVAL", what);
   };
-  if (!Number.isInteger(c.guestMiB) || c.guestMiB < 64 || c.guestMiB > 65536) bad(`guest size ${c.guestMiB} MiB not in 64..65536`);
-  if (!Number.isInteger(c.reportingOrder) || c.reportingOrder < -1 || c.reportingOrder > 10) bad(`reporting order ${c.reportingOrder} not in -1..10`);
-  if (!Number.isInteger(c.restarts) || c.restarts < 1 || c.restarts > 100) bad(`restarts ${c.restarts} not in 1..100`);
-  if (!(c.restartPeriodMs >= 3000)) bad(`restart period ${c.restartPeriodMs} ms below 3000`);
-  if (!(c.servicePct > 0 && c.servicePct <= 80)) bad(`service share ${c.servicePct} % not in (0, 80]`);
-  if (!(c.scatteredPct >= 0 && c.scatteredPct <= 100)) bad(`scattered share ${c.scatteredPct} % not in [0, 100]`);
-  if (!(c.startDelayMs[0] >= 0 && c.startDelayMs[1] >= c.startDelayMs[0])) bad("start delay range");
+  if (c.policy !== REPORTING_OFF) reportingPolicy(c.policy);
+  deviceOf(c.device);
+  if (!Number.isInteger(c.guestMiB) || c.guestMiB < 128 || c.guestMiB > 16384) bad(`guest size ${c.guestMiB} MiB not in 128..16384`);
+  if (!(Number.isInteger(c.freedMiB) && c.freedMiB >= 8)) bad(`freed size ${c.freedMiB} MiB is not an integer >= 8`);
+  if (!(c.startDelayRatio >= 0 && c.startDelayRatio <= 10)) bad(`start delay ratio ${c.startDelayRatio} not in [0, 10]`);
+  for (const [k, v] of [["kernelPct", c.kernelPct], ["daemonsPct", c.daemonsPct], ["cachePct", c.cachePct], ["filesPct", c.filesPct], ["madvisedPct", c.madvisedPct]] as const)
+    if (!(v >= 0 && v <= 100)) bad(`${k} ${v} not in [0, 100]`);
+  if (c.daemonsPct < 4) bad(`daemonsPct ${c.daemonsPct} below 4 (init, journald and sshd take 4 %)`);
+  if (appPctOf(c) < 0) bad(`the service (${c.freedMiB} MiB), kernel, daemons, files and cache do not fit a ${c.guestMiB} MiB guest`);
   if (!(c.rampMiBps[0] > 0 && c.rampMiBps[1] >= c.rampMiBps[0])) bad("ramp rate range");
-  if (!(c.perRequestUs >= 0 && c.perMiBUs >= 0 && c.refaultNsPerPage >= 0)) bad("device costs must be >= 0");
+  if (!(c.backgroundMiBps >= 0)) bad(`background read rate ${c.backgroundMiBps} below 0`);
+  if (!(c.growthPct >= 0 && c.growthPct <= 20)) bad(`growth ${c.growthPct} % not in [0, 20]`);
+  if (!Number.isInteger(c.reportingOrder) || c.reportingOrder < -1 || c.reportingOrder > 10) bad(`reporting order ${c.reportingOrder} not in -1..10`);
+  if (c.thp !== "boot" && c.thp !== "on" && c.thp !== "off") bad(`thp "${String(c.thp)}" is not boot, on or off`);
   if (!(c.sampleMs >= 1)) bad(`sample period ${c.sampleMs} ms below 1`);
 }
 
-/** A uniform integer in [lo, hi] from the run's PRNG. */
+/** A uniform number in [lo, hi) from the run's PRNG. */
 function uniform(p: Prng, lo: number, hi: number): number {
-  return lo + Math.floor(p.nextFloat() * (hi - lo + 1));
+  return lo + p.nextFloat() * (hi - lo);
 }
 
-/** The wiring of one run, kept together so tests can inspect it. */
+/** The wiring of one run, for tests that watch it event by event. */
 export interface ScenarioRig {
   readonly sim: Sim;
-  readonly machine: BuddyMachine;
+  readonly guest: Guest;
   readonly balloon: VirtioBalloon;
-  /** null in the control run. */
+  /** null in the control. */
   readonly reporter: PageReporting | null;
+  /** The restarting service's instances (the second once it started). */
+  readonly instances: readonly GuestTask[];
+  /** Simulated ns of the exit (-1 before it). */
+  readonly exitNs: number;
 }
 
-/** The control: the same scenario with free page reporting off. */
-export const REPORTING_OFF = "off";
+/** The zone user memory lives in: the highest populated one (DMA32 up to 4 GiB). */
+function mainZone(g: Guest): number {
+  let zi = 0;
+  for (const z of g.machine.zones) if (z.managed > 0) zi = z.idx;
+  return zi;
+}
+
+/** Free pages in blocks of at least `order` (buddyinfo summed over zones). */
+function freeAtOrAbove(g: Guest, order: number): number {
+  const m = g.machine;
+  let n = 0;
+  for (const z of m.zones) {
+    if (z.managed === 0) continue;
+    for (let o = order; o <= m.maxOrder; o++) n += m.nrFree(z.idx, o) << o;
+  }
+  return n;
+}
 
 /**
- * Run the scenario once. Same (config, policy, seed) -> the same result, bit for bit.
- * `policy` null runs the control (no reporting device). `onEvent` (tests) is called after every
- * simulated event with the rig.
+ * Run once. Same (config, seed) -> the same result, bit for bit. `onEvent` (tests) is called
+ * after every simulated event with the rig.
  */
-export function runScenario(
-  cfg: ScenarioConfig,
-  policy: ReportingPolicy | null,
-  seed: number,
-  onEvent?: (rig: ScenarioRig) => void,
-): RunResult {
+export function runScenario(cfg: ScenarioConfig, seed: number, onEvent?: (rig: ScenarioRig) => void): RunResult {
   checkScenarioConfig(cfg);
+  const dev = deviceOf(cfg.device);
   const sim = createSim({ seed });
-  const prng = sim.prng.fork("reporting-ab");
-  const machine = createMachine({ memoryBytes: cfg.guestMiB * 1024 * 1024, clock: sim, seed });
-  const nrPages = machine.endPfn;
+  const prng = sim.prng.fork("reporting-guest");
+  const nrPages = cfg.guestMiB * MIB_PAGES;
+  const pct = (p: number): number => Math.round((nrPages * p) / 100);
+
+  // --- file layout: each task's mapped files, then the cold files the background reads -------
+  const serviceFiles = pct(cfg.filesPct / 3);
+  const appFiles = pct(cfg.filesPct / 3);
+  const daemonFiles = pct(cfg.filesPct / 3);
+  const coldStart = serviceFiles + appFiles + daemonFiles;
+  const nrFiles = coldStart + 2 * nrPages;
+  const oomLog: string[] = [];
+  const guest = new Guest({
+    memoryBytes: cfg.guestMiB * 1024 * 1024,
+    nrFiles,
+    costs: { reclaimNsPerPage: CALIBRATION.reclaimCleanNsPerPage, rereadNsPerPage: CALIBRATION.rereadNsPerPage },
+    sched: sim,
+    // The kernel image (loaded at 16 MiB, CONFIG_PHYSICAL_START) and the memmap (64 bytes per page)
+    // are memblock-reserved: that is why a "512 MiB" guest has less than 512 MiB of totalram.
+    machine: {
+      clock: sim,
+      reserved: [
+        { startPfn: 4096, endPfn: 4096 + 16 * MIB_PAGES },
+        { startPfn: nrPages - (reservedPages(cfg.guestMiB) - 16 * MIB_PAGES), endPfn: nrPages },
+      ],
+    },
+    log: (l) => oomLog.push(l),
+  });
+  const machine = guest.machine;
+  const thpOn = cfg.thp === "on" || (cfg.thp === "boot" && machine.totalramPages() >= 512 * MIB_PAGES);
+  if (thpOn) machine.setTransparentHugepage(true);
+
   const balloon = createVirtioBalloon({
-    nrPages,
-    perRequestNs: Math.round(cfg.perRequestUs * 1000),
-    perMiBNs: Math.round(cfg.perMiBUs * 1000),
-    refaultNsPerPage: cfg.refaultNsPerPage,
+    nrPages: machine.endPfn,
+    perRequestNs: dev.perRequestNs,
+    perMiBNs: dev.perMiBNs,
+    refaultNsPerPage: dev.refaultNsPerPage,
   });
   machine.addHooks(balloon.hooks);
-
-  // --- boot-time fill: the guest's memory is in use as 2 MiB blocks ---------------------------
-  const blocks: number[] = [];
-  for (;;) {
-    const pfn = machine.allocPages(9, GFP_HIGHUSER_MOVABLE);
-    if (pfn < 0) break;
-    blocks.push(pfn);
-  }
-  const serviceBlocks = Math.max(1, Math.round((cfg.servicePct / 100) * (cfg.guestMiB / 2)));
-  if (serviceBlocks >= blocks.length) throw new MmError("EINVAL", `service of ${serviceBlocks} blocks does not fit`);
-  const runLen = Math.round(serviceBlocks * (1 - cfg.scatteredPct / 100));
-  const chosen = new Uint8Array(blocks.length);
-  // a contiguous run of allocations (neighbouring pfns: they merge to order 10) ...
-  const runStart = uniform(prng, 0, blocks.length - runLen);
-  for (let i = runStart; i < runStart + runLen; i++) chosen[i] = 1;
-  // ... and scattered blocks whose buddy stays in use (they stay order 9 when freed)
-  let scattered = serviceBlocks - runLen;
-  for (let tries = 0; scattered > 0 && tries < blocks.length * 8; tries++) {
-    const i = uniform(prng, 0, blocks.length - 1);
-    if (chosen[i] === 1 || (i > 0 && chosen[i - 1] === 1) || (i + 1 < blocks.length && chosen[i + 1] === 1)) continue;
-    chosen[i] = 1;
-    scattered--;
-  }
-  // Idle headroom: kswapd keeps a zone above its high watermark, so give back other 2 MiB blocks until
-  // the zone is 2 MiB above it (the newest ones; without this a big guest ends the fill at min).
-  const zone = machine.zoneOf(blocks[blocks.length - 1]);
-  const headroom = machine.zoneWatermark(zone, WMARK_HIGH) + 512;
-  for (let i = blocks.length - 1; i >= 0 && machine.zoneFreePages(zone) < headroom; i--) {
-    if (chosen[i] === 1) continue;
-    machine.freePages(blocks[i], 9);
-    chosen[i] = 2;
-  }
-  // The service instance's memory: pfns of blocks of one order.
-  let service = new Int32Array(serviceBlocks * 512);
-  let serviceLen = 0;
-  let serviceOrder = 9;
-  for (let i = 0; i < blocks.length; i++) if (chosen[i] === 1) service[serviceLen++] = blocks[i];
-
-  // --- reporting, registered after boot (an initial request, as page_reporting_register) -------
-  let allocFailures = 0;
-  let allocAttempts = 0;
-  const reporter: PageReporting | null =
-    policy === null
-      ? null
-      : createPageReporting({
+  // Registered once the guest has settled (see the timeline): a guest that has run for hours has
+  // long reported what was free then, and refaulted it since; registration requests a pass 2 s
+  // later, which the watermark gate turns away (free memory sits in kswapd's band).
+  const policy = cfg.policy === REPORTING_OFF ? null : reportingPolicy(cfg.policy);
+  let reporter = null as PageReporting | null;
+  const register = (): void => {
+    if (policy === null) return;
+    reporter = createPageReporting({
           area: machine,
           device: balloon,
           scheduler: sim,
           capacityRule: policy.capacityRule(),
           mechanism: policy.mechanism(),
           pageReportingOrder: cfg.reportingOrder,
-          onDrain: () => check90(),
-        });
-  const rig: ScenarioRig = { sim, machine, balloon, reporter };
+      onDrain: (pages) => {
+        guest.noteWatermark();
+        if (exitNs >= 0 && pages > peakIsolated) peakIsolated = pages;
+      },
+    });
+  };
+  const reportingOrder = cfg.reportingOrder < 0 ? machine.pageblockOrder : cfg.reportingOrder;
 
-  // --- time to report 90 % of free memory, after the first exit --------------------------------
-  let t90Start = -1;
-  let t90Deadline = -1;
-  let timeTo90Ms: number | null = null;
-  function check90(): void {
-    if (t90Start < 0 || timeTo90Ms !== null) return;
-    const now = sim.now();
-    if (now > t90Deadline) return;
-    const free = machine.freePagesTotal() + (reporter === null ? 0 : reporter.isolatedPages);
-    if (balloon.discardedPages >= 0.9 * free) timeTo90Ms = (now - t90Start) / MS;
+  // Largest batch isolated after the exit (drains report each batch's pages; samples catch the rest).
+  let peakIsolated = 0;
+  let exitNs = -1;
+
+  // --- boot: kernel memory, then the daemons fault their memory and read their files ----------
+  for (let i = pct(cfg.kernelPct); i > 0; i--) if (machine.allocPages(0, GFP_KERNEL) < 0) break;
+  const agentPct = cfg.daemonsPct - 4;
+  const daemonSpecs: [string, number, number, boolean, number][] = [
+    // comm, anon %, oom_score_adj (systemd units: journald -250), unkillable (pid 1), files
+    ["systemd", 1, 0, true, Math.round(daemonFiles / 10)],
+    ["systemd-journal", 2, -250, false, Math.round((daemonFiles * 2) / 10)],
+    ["sshd", 1, 0, false, Math.round(daemonFiles / 10)],
+    ["agent", agentPct, 0, false, daemonFiles - 4 * Math.round(daemonFiles / 10)],
+    ["app", appPctOf(cfg), 0, false, appFiles],
+  ];
+  let fileCursor = serviceFiles;
+  for (const [comm, anon, adj, unkillable, files] of daemonSpecs) {
+    const spec: TaskSpec = { comm, uid: 0, oomScoreAdj: adj, unkillable, vmPages: pct(anon), madvisedPages: 0, fileStart: fileCursor, fileLen: files };
+    fileCursor += files;
+    const t = guest.spawn(spec);
+    // interleaved at the granularity of a fault-around / readahead window
+    let f = 0;
+    while (t.virt < t.vmPages || f < files) {
+      if (t.virt < t.vmPages) guest.faultAnon(t, 64);
+      for (let k = 0; k < 16 && f < files; k++, f++) guest.accessFile(t, spec.fileStart + f, GFP_READAHEAD);
+    }
   }
 
-  // --- restarts: exit frees the region, the new instance faults it back in ----------------------
-  const sampleNs = cfg.sampleMs * MS;
-  // A restart comes only after the previous instance finished faulting in at the slowest rate, plus
-  // 2 s of quiet (matters on big guests, where the service takes seconds to fault in).
-  const rampMs = Math.ceil(((serviceBlocks * 2) / cfg.rampMiBps[0]) * 1000);
-  const periodNs = Math.max(cfg.restartPeriodMs, cfg.startDelayMs[1] + rampMs + 2000) * MS;
-  const exits: number[] = [];
-  // The first exit comes after the pass that registration requested (at 2 s) is over.
-  for (let k = 0; k < cfg.restarts; k++) exits.push(4000 * MS + k * periodNs + uniform(prng, 0, 500) * MS);
-  const endNs = exits[exits.length - 1] + periodNs;
-
-  // Bumped on every exit: a ramp of an instance that exited stops at its next tick.
-  let generation = 0;
-  const exitService = (): void => {
-    generation++;
-    for (let i = 0; i < serviceLen; i++) machine.freePages(service[i], serviceOrder);
-    serviceLen = 0;
+  // --- the background reader: cold files, GFP_READAHEAD, all along ----------------------------
+  let coldCursor = coldStart;
+  const readerPeriodNs = 10 * MS;
+  const readerPages = (cfg.backgroundMiBps * MIB_PAGES * readerPeriodNs) / 1e9;
+  let readerOwed = 0;
+  const readCold = (n: number): void => {
+    for (let i = 0; i < n; i++) {
+      guest.accessFile(null, coldCursor, GFP_READAHEAD);
+      coldCursor = coldCursor + 1 < nrFiles ? coldCursor + 1 : coldStart;
+    }
   };
-  const startService = (targetPages: number, pagesPerMs: number): void => {
-    service = new Int32Array(targetPages);
-    serviceLen = 0;
-    serviceOrder = 0;
-    const gen = generation;
+  const reader = (): void => {
+    readerOwed += readerPages;
+    const n = Math.floor(readerOwed);
+    readerOwed -= n;
+    readCold(n);
+    guest.noteWatermark();
+    sim.schedule(readerPeriodNs, reader);
+  };
+  if (readerPages > 0) sim.schedule(readerPeriodNs, reader);
+
+  // --- the service: an instance faults its VMA in, touching its files as it runs --------------
+  const serviceVm = cfg.freedMiB * MIB_PAGES;
+  const madvised = Math.floor(((serviceVm * cfg.madvisedPct) / 100) / 512) * 512;
+  const instances: GuestTask[] = [];
+  const startInstance = (vmPages: number, miBps: number, done: (ok: boolean, at: number) => void): GuestTask => {
+    const t = guest.spawn({ comm: "service", uid: 1000, oomScoreAdj: 0, vmPages, madvisedPages: Math.min(madvised, vmPages), fileStart: 0, fileLen: serviceFiles });
+    instances.push(t);
+    const perMs = (miBps * MIB_PAGES) / 1000;
+    // its working set of file pages is touched once every 100 ms of its own run time
+    const slice = Math.max(1, Math.ceil(serviceFiles / 100));
     let owed = 0;
-    let attempted = 0;
+    let cursor = 0;
     const tick = (): void => {
-      if (gen !== generation) return;
-      owed += pagesPerMs;
-      let n = Math.floor(owed);
-      owed -= n;
-      if (n > targetPages - attempted) n = targetPages - attempted;
-      for (let i = 0; i < n; i++) {
-        const pfn = machine.allocPages(0, GFP_HIGHUSER_MOVABLE);
-        allocAttempts++;
-        if (pfn < 0) allocFailures++;
-        else service[serviceLen++] = pfn;
+      if (t.killed) return done(false, sim.now());
+      guest.takeCharge();
+      const refault0 = balloon.refaultNs;
+      owed += perMs;
+      const want = Math.floor(owed);
+      if (want > 0) owed -= guest.faultAnon(t, want);
+      for (let k = 0; k < slice && serviceFiles > 0; k++) {
+        guest.accessFile(t, cursor, GFP_PAGECACHE);
+        cursor = cursor + 1 < serviceFiles ? cursor + 1 : 0;
       }
-      attempted += n;
-      if (attempted < targetPages) sim.schedule(MS, tick);
+      guest.noteWatermark();
+      const stall = guest.takeCharge() + (balloon.refaultNs - refault0);
+      if (t.killed) return done(false, sim.now());
+      if (t.virt >= t.vmPages) return done(true, sim.now());
+      sim.schedule(MS + stall, tick);
     };
     tick();
+    return t;
   };
-  exits.forEach((at, k) => {
-    const delay = uniform(prng, cfg.startDelayMs[0], cfg.startDelayMs[1]) * MS;
-    const rate = uniform(prng, cfg.rampMiBps[0], cfg.rampMiBps[1]);
-    // the new instance needs 90-100 % of what the old one held: without reporting it always fits
-    const jitter = 0.9 + 0.1 * prng.nextFloat();
-    sim.schedule(at, () => {
-      exitService();
-      if (k === 0) {
-        t90Start = sim.now();
-        t90Deadline = k + 1 < exits.length ? exits[k + 1] : endNs;
-        check90();
-      }
-    });
-    sim.schedule(at + delay, () => startService(Math.round(serviceBlocks * 512 * jitter), (rate * MIB_PAGES) / 1000));
-  });
 
-  // --- sampling -------------------------------------------------------------------------------
-  const series: number[] = [];
+  // --- timeline -------------------------------------------------------------------------------
+  let endNs = Infinity;
+  let v2Start = 0;
+  let rampMs = -1;
+  let snap: ReturnType<typeof snapshot> | null = null;
+  let freedReportablePct = 0;
+  const series: Record<SeriesName, number[]> | null = cfg.keepSeries
+    ? { t_ms: [], guest_free_mib: [], isolated_mib: [], host_resident_mib: [], host_returned_mib: [], oom_kills: [] }
+    : null;
   let returnedSum = 0;
   let samples = 0;
+  function snapshot() {
+    const st = reporter === null ? null : reporter.stats();
+    return {
+      oomKills: guest.stats.oomKills,
+      oomPanics: guest.stats.oomPanics,
+      belowMinNs: guest.stats.belowMinNs,
+      reclaimStallNs: guest.stats.reclaimStallNs,
+      direct: guest.cache.stats.directReclaimed,
+      kswapd: guest.cache.stats.kswapdReclaimed,
+      cacheRefaults: guest.cache.stats.refaults,
+      hostRefaultPages: balloon.refaultPages,
+      hostRefaultNs: balloon.refaultNs,
+      reportCalls: st === null ? 0 : st.reportCalls,
+      flushReports: st === null ? 0 : st.flushReports,
+      sgInits: st === null ? 0 : st.sgInits,
+      passes: st === null ? 0 : st.passes,
+    };
+  }
+  const sampleNs = cfg.sampleMs * MS;
   const sample = (): void => {
-    check90();
-    const discarded = balloon.discardedPages;
-    returnedSum += discarded;
+    guest.noteWatermark();
+    const iso = reporter === null ? 0 : reporter.isolatedPages;
+    if (iso > peakIsolated) peakIsolated = iso;
+    returnedSum += balloon.discardedPages;
     samples++;
-    if (cfg.keepSeries) {
-      series.push(
-        sim.now() / MS,
-        balloon.hostResidentPages / MIB_PAGES,
-        discarded / MIB_PAGES,
-        machine.freePagesTotal() / MIB_PAGES,
-        (reporter === null ? 0 : reporter.isolatedPages) / MIB_PAGES,
-        allocFailures,
-      );
+    if (series !== null) {
+      series.t_ms.push((sim.now() - exitNs) / MS);
+      series.guest_free_mib.push(machine.freePagesTotal() / MIB_PAGES);
+      series.isolated_mib.push(iso / MIB_PAGES);
+      series.host_resident_mib.push(balloon.hostResidentPages / MIB_PAGES);
+      series.host_returned_mib.push(balloon.discardedPages / MIB_PAGES);
+      series.oom_kills.push(guest.stats.oomKills - (snap === null ? 0 : snap.oomKills));
     }
     if (sim.now() + sampleNs <= endNs) sim.schedule(sampleNs, sample);
   };
-  sample();
 
+  const rate1 = uniform(prng, cfg.rampMiBps[0], cfg.rampMiBps[1]);
+  const rate2 = uniform(prng, cfg.rampMiBps[0], cfg.rampMiBps[1]);
+  const growth = 1 + uniform(prng, -cfg.growthPct, cfg.growthPct) / 100;
+  const fillFrac = prng.nextFloat();
+  const exitJitterNs = Math.round(uniform(prng, 0, 500)) * MS;
+  const delayNs = Math.round(cfg.startDelayRatio * PAGE_REPORTING_DELAY_NS);
+  sim.schedule(500 * MS, () => {
+    startInstance(serviceVm, rate1, (_ok, at) => {
+      // The guest lives on: the cache fills free memory until kswapd's band [low, high].
+      sim.scheduleAt(at + 500 * MS, () => {
+        const zi = mainZone(guest);
+        const low = machine.zoneWatermark(zi, WMARK_LOW);
+        const target = Math.round(low + fillFrac * (machine.zoneWatermark(zi, WMARK_HIGH) - low));
+        for (let guard = 0; machine.zoneFreePages(zi) > target && guard < nrPages; guard++) readCold(1);
+        guest.noteWatermark();
+        register();
+      });
+      // the exit comes after registration's own pass (2 s after it) is over
+      sim.scheduleAt(at + 3000 * MS + exitJitterNs, () => {
+        // --- the exit: the metrics window opens ---
+        exitNs = sim.now();
+        snap = snapshot();
+        const before = freeAtOrAbove(guest, reportingOrder);
+        const freed = guest.exit(instances[0]);
+        freedReportablePct = freed === 0 ? 0 : (100 * (freeAtOrAbove(guest, reportingOrder) - before)) / freed;
+        const v2Pages = Math.round(serviceVm * growth);
+        endNs = exitNs + delayNs + Math.round(((v2Pages / MIB_PAGES / cfg.rampMiBps[0]) * 1e9 * 3) / 2) + 2 * PAGE_REPORTING_DELAY_NS;
+        sample();
+        sim.schedule(delayNs, () => {
+          v2Start = sim.now();
+          startInstance(v2Pages, rate2, (ok, doneAt) => {
+            if (ok) rampMs = (doneAt - v2Start) / MS;
+          });
+        });
+      });
+    });
+  });
+
+  const rig = (): ScenarioRig => ({ sim, guest, balloon, reporter, instances, exitNs });
   if (onEvent === undefined) {
-    sim.runUntil(endNs);
+    while (sim.pending > 0 && sim.queue.nextTime() <= endNs) sim.runNext();
   } else {
     while (sim.pending > 0 && sim.queue.nextTime() <= endNs) {
       sim.runNext();
-      onEvent(rig);
+      onEvent(rig());
     }
   }
-  const st = reporter === null ? null : reporter.stats();
+  if (exitNs < 0 || snap === null) throw new MmError("BAD_STATE", "the run ended before the service exited");
+  guest.noteWatermark();
+  const end = snapshot();
+  const s0 = snap as ReturnType<typeof snapshot>;
   if (reporter !== null) reporter.unregister();
-  return {
-    policy: policy === null ? REPORTING_OFF : policy.name,
-    seed,
-    allocFailures,
-    allocAttempts,
-    peakIsolatedBytes: st === null ? 0 : st.peakIsolatedPages * 4096,
-    reportCalls: st === null ? 0 : st.reportCalls,
-    reportedBytes: st === null ? 0 : st.reportedPages * 4096,
-    passes: st === null ? 0 : st.passes,
-    flushReports: st === null ? 0 : st.flushReports,
-    sgInits: st === null ? 0 : st.sgInits,
-    timeTo90Ms,
-    hostReturnedAvgBytes: Math.round((returnedSum / samples) * 4096),
-    hostReturnedEndBytes: balloon.discardedPages * 4096,
-    refaultPages: balloon.refaultPages,
-    refaultNs: balloon.refaultNs,
-    simNs: endNs,
-    series,
+  const serviceKilled = instances.slice(1).some((t) => t.killed) ? 1 : 0;
+  const thpFaults = instances.length > 1 ? instances[1].thpFaults : 0;
+  const thpFallbacks = instances.length > 1 ? instances[1].thpFallbacks : 0;
+  const mib = (pages: number): number => pages / MIB_PAGES;
+  const metrics: RunMetrics = {
+    oomKills: end.oomKills - s0.oomKills,
+    serviceKilled,
+    oomPanics: end.oomPanics - s0.oomPanics,
+    belowMinMs: (end.belowMinNs - s0.belowMinNs) / MS,
+    reclaimStallMs: (end.reclaimStallNs - s0.reclaimStallNs) / MS,
+    directReclaimMiB: mib(end.direct - s0.direct),
+    kswapdReclaimMiB: mib(end.kswapd - s0.kswapd),
+    cacheRefaults: end.cacheRefaults - s0.cacheRefaults,
+    hostRefaultMiB: mib(end.hostRefaultPages - s0.hostRefaultPages),
+    hostRefaultMs: (end.hostRefaultNs - s0.hostRefaultNs) / MS,
+    rampMs,
+    freedReportablePct,
+    thpFaults,
+    thpFallbacks,
+    reportCalls: end.reportCalls - s0.reportCalls,
+    flushReports: end.flushReports - s0.flushReports,
+    sgInits: end.sgInits - s0.sgInits,
+    peakIsolatedMiB: mib(peakIsolated),
+    passes: end.passes - s0.passes,
+    hostReturnedAvgMiB: samples === 0 ? 0 : mib(returnedSum / samples),
+    hostReturnedEndMiB: mib(balloon.discardedPages),
+    windowMs: (endNs - exitNs) / MS,
   };
+  return { config: cfg, seed, metrics, oomLog, series };
 }
