@@ -9,7 +9,7 @@
 import { MAX_PAGE_ORDER, PAGE_SHIFT } from "@mm/api";
 import { type BuddyMachine, createMachine, type PfnRange } from "@mm/buddy";
 import { StackAttribution, type StackRow } from "./attribution.js";
-import type { TraceEvent, TraceFormat, TraceStats } from "./event.js";
+import type { TraceFormat, TraceStats } from "./event.js";
 import { ModelChoice, type ModelChoiceCounters } from "./model-choice.js";
 import { PreexistingScan, type TraceScan } from "./preexisting.js";
 import { TraceReplay, type ReplayCounters } from "./replay.js";
@@ -30,11 +30,12 @@ export interface ReplayConfig {
   readonly checkEvery?: number;
   /** Also run the same requests with the model choosing pfns. @defaultValue true */
   readonly whatIf?: boolean;
-  /** Stacks listed by peak live pages and by fragmenting fallbacks. @defaultValue 10 */
+  /** Stacks listed by peak live pages and by fragmenting fallbacks; 10 fits a terminal screen, the JSON has them with their series. @defaultValue 10 */
   readonly topStacks?: number;
   /** Replay only the first N events (both passes). @defaultValue all */
   readonly maxEvents?: number;
   readonly format?: TraceFormat | "auto";
+  /** gfp_flags name table: "6.1" because its bit values (with __GFP_ATOMIC) read 6.1–6.3 traces, like the fixture's; "current" for 6.4+. @defaultValue "6.1" */
   readonly gfpEra?: GfpEra;
   readonly strict?: boolean;
   readonly onProgress?: (phase: "scan" | "replay", read: number, total: number) => void;
@@ -103,7 +104,6 @@ export async function replayTrace(path: string, cfg: ReplayConfig = {}): Promise
     allocSnapshots.push(attribution.allocs.slice(0, attribution.size));
     freeSnapshots.push(attribution.frees.slice(0, attribution.size));
   };
-  let lastEv: TraceEvent | null = null;
   const stats = await readTrace(
     path,
     (ev) => {
@@ -113,11 +113,9 @@ export async function replayTrace(path: string, cfg: ReplayConfig = {}): Promise
         next += step;
       }
       replay.apply(ev);
-      lastEv = ev;
     },
     { ...readOpts, onProgress: (r, t) => cfg.onProgress?.("replay", r, t) },
   );
-  void lastEv;
   replay.checkAll(null);
   sample(scan.lastNs);
 

@@ -17,7 +17,7 @@
  */
 import { __GFP_MOVABLE, __GFP_RECLAIMABLE, GFP_KERNEL, MmError, PAGEBLOCK_ORDER } from "@mm/api";
 import { type BuddyMachine, PB_ALLOC, PB_HEAD } from "@mm/buddy";
-import { NO_STACK, type StackAttribution } from "./attribution.js";
+import type { StackAttribution } from "./attribution.js";
 import { EV_ALLOC, EV_EXTFRAG, EV_FREE, EV_FREE_BATCHED, EV_PCPU_DRAIN, EV_ZONE_LOCKED, type TraceEvent } from "./event.js";
 
 /** gfp of an event whose gfp_flags were unknown, from its migratetype (gfp_migratetype inverted). */
@@ -267,4 +267,3 @@ export class TraceReplay {
   }
 }
 
-export { NO_STACK };

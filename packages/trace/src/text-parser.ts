@@ -8,12 +8,10 @@
  * a per-CPU LIFO as deep as the kernel's contexts nest (task, softirq, irq, NMI). perf script ends
  * each sample with a blank line.
  */
-import { copyTraceEvent, eventKind, newTraceStats, type TraceEvent, type TraceFormat, type TraceStats } from "./event.js";
+import { type GfpEra, MmError } from "@mm/api";
+import { EV_ALLOC, eventKind, newTraceEvent, newTraceStats, type TraceEvent, type TraceFormat, type TraceStats } from "./event.js";
 import { parseKmemFields } from "./fields.js";
 import { GfpParser } from "./gfp-parse.js";
-import { EV_ALLOC } from "./event.js";
-import type { GfpEra } from "@mm/api";
-import { MmError } from "@mm/api";
 
 export type TraceSink = (ev: TraceEvent) => void;
 
@@ -42,7 +40,6 @@ export abstract class TextTraceParser {
   /** Queue positions (absolute) of each CPU's events that may still get a stack, oldest first. */
   private readonly pendingByCpu: number[][] = [];
   private base = 0;
-  protected readonly scratch: TraceEvent;
 
   constructor(
     format: TraceFormat,
@@ -52,11 +49,6 @@ export abstract class TextTraceParser {
     this.stats = newTraceStats(format);
     this.gfp = new GfpParser(opts.gfpEra ?? "6.1");
     this.strict = opts.strict ?? false;
-    this.scratch = copyTraceEvent({
-      kind: -1, line: 0, cpu: 0, pid: 0, comm: "", tsNs: 0, pfn: -1, order: 0, migratetype: -1, gfp: -1,
-      percpuRefill: false, allocOrder: 0, fallbackOrder: 0, allocMigratetype: -1, fallbackMigratetype: -1,
-      fragmenting: false, changeOwnership: false, stack: [],
-    });
   }
 
   /** Feed one line (without its newline; a trailing CR is dropped). */
@@ -80,7 +72,7 @@ export abstract class TextTraceParser {
       this.pushPending(cpu, -1);
       return false;
     }
-    const ev = this.pool.pop() ?? copyTraceEvent(this.scratch);
+    const ev = this.pool.pop() ?? newTraceEvent();
     ev.kind = kind;
     ev.line = this.lineNo;
     ev.cpu = cpu;
