@@ -1,5 +1,5 @@
 /**
- * Streaming cost on the real fixture (50 MB of ftrace text with stacks, decompressed once into a
+ * Streaming cost on the real fixture (118 MB of ftrace text with stacks, decompressed once into a
  * temp file): the strongest baseline is Node's own readline over the same file (what any JS
  * reader pays just to see the lines); then parsing every event, then parsing + replaying with
  * attribution and the model's what-if. Printed as ms per pass; the ratios are the cost per layer.
@@ -19,7 +19,7 @@ writeFileSync(text, brotliDecompressSync(readFileSync(`${dir}trace.txt.br`)));
 const ranges = systemRamRanges(readFileSync(`${dir}start-iomem`, "utf8"));
 const opts = { iterations: 3, warmupIterations: 1, time: 0, warmupTime: 0 };
 
-describe("fixtures/trace-6.1-qemu (50 MB, 108,707 events with stacks)", () => {
+describe("fixtures/trace-6.1-qemu (118 MB, 243,056 events with stacks)", () => {
   bench(
     "baseline: readline over the file",
     async () => {
