@@ -7,7 +7,7 @@
 // named "-" (read stdin as /dev/stdin), and a full block array ("max_size too small??") leaves
 // the output file empty. Only the extension modes (--stacks/--top/--diff) read "-" as stdio.
 
-import { closeSync, fstatSync, openSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
 import type { PageOwnerRecord, ParseIssue } from "./api.js";
 import {
@@ -128,24 +128,32 @@ function fromBin(s: string): string {
   return /[\x80-\xff]/.test(s) ? Buffer.from(s, "latin1").toString("utf8") : s;
 }
 
-/** Buffered writes to an fd (or to io.stdout: an extension mode's "-"). */
+/** Buffered writes to an fd (or to io.stdout: an extension mode's "-"), through one fixed buffer. */
 class Writer {
-  private parts: Buffer[] = [];
+  private readonly buf = Buffer.allocUnsafe(1 << 20);
   private size = 0;
   constructor(
     private readonly fd: number | null,
     private readonly io: PageOwnerSortIo,
   ) {}
   write(b: Buffer): void {
-    this.parts.push(b);
-    this.size += b.length;
-    if (this.size >= 1 << 20) this.flush();
+    if (this.size + b.length > this.buf.length) this.flush();
+    if (b.length > this.buf.length) this.out(b);
+    else this.size += b.copy(this.buf, this.size);
+  }
+  /** A latin1 string (one char per byte: the dump's own bytes), without an intermediate Buffer. */
+  writeLatin1(s: string): void {
+    if (this.size + s.length > this.buf.length) this.flush();
+    if (s.length > this.buf.length) this.out(bin(s));
+    else this.size += this.buf.write(s, this.size, "latin1");
   }
   flush(): void {
     if (this.size === 0) return;
-    const all = Buffer.concat(this.parts, this.size);
-    this.parts = [];
+    // stdout may keep the buffer (a stream queues it): give it a copy.
+    this.out(this.fd === null ? Buffer.from(this.buf.subarray(0, this.size)) : this.buf.subarray(0, this.size));
     this.size = 0;
+  }
+  private out(all: Buffer): void {
     if (this.fd === null) this.io.stdout(all);
     else {
       let off = 0;
@@ -395,28 +403,35 @@ async function runSort(cfg: CompatConfig, ext: Ext, input: string, output: strin
     return 1;
   }
   const out = (s: string): void => io.stdout(s);
-  let chunks: AsyncIterable<Buffer>;
-  let closed: Promise<void> = Promise.resolve();
   const st = fstatSync(fin);
+  const gz = st.isFile() && startsGzip(fin);
   // The C tool sizes its array from st_size/100 ("max_size too small??"), so a pipe (st_size 0)
   // holds no block at all, as in C. A gzip file (our extension: the C tool reads it as garbage)
   // is not limited, its st_size says nothing about its blocks.
-  const maxSize = st.isFile() && startsGzip(fin) ? Infinity : Math.floor(st.size / 100);
-  if (st.isDirectory()) {
-    // fopen() of a directory succeeds and fgets() then fails: an empty input.
-    closeQuietly(fin);
-    chunks = emptyChunks();
-  } else {
-    ({ chunks, closed } = fdChunks(fin));
-  }
+  const maxSize = gz ? Infinity : Math.floor(st.size / 100);
   const sorter = new CompatSorter(cfg, { stdout: out, stderr: (s) => io.stderr(bin(s)) }, maxSize);
-  const reader = new CompatBlockReader((content, extBuf, mayVm) => sorter.add(content, extBuf, mayVm));
+  const reader = new CompatBlockReader((b, len, extBits, mayVm) => sorter.addBlock(b, len, extBits, mayVm));
   const issues = ext.strict ? strictValidator(input, io) : null;
+  let closed: Promise<void> = Promise.resolve();
   try {
-    for await (const chunk of chunks) {
-      if (!reader.done) reader.push(chunk.toString("latin1"));
-      if (issues !== null) issues.parser.push(chunk);
-      else if (reader.done) break;
+    if (st.isDirectory()) {
+      // fopen() of a directory succeeds and fgets() then fails: an empty input.
+      closeQuietly(fin);
+    } else if (st.isFile() && !gz && issues === null) {
+      // The common case, synchronously: reads land in the reader's window, no stream, no chunks.
+      try {
+        reader.pull((buf, off, len) => readSync(fin, buf, off, len, null));
+      } finally {
+        closeQuietly(fin);
+      }
+    } else {
+      const src = fdChunks(fin);
+      closed = src.closed;
+      for await (const chunk of src.chunks) {
+        if (!reader.done) reader.push(chunk);
+        if (issues !== null) issues.parser.push(chunk);
+        else if (reader.done) break;
+      }
     }
   } catch (e) {
     // fgets() returning NULL on a read error just ends the input in C; say why, then go on.
@@ -437,7 +452,7 @@ async function runSort(cfg: CompatConfig, ext: Ext, input: string, output: strin
   out("culling\n");
   const w = new Writer(fout, io);
   if (ext.json) writeJson(w, cfg, sorter.listSize, groups);
-  else for (const grp of groups) w.write(bin(formatCompatGroup(cfg, grp)));
+  else for (const grp of groups) w.writeLatin1(formatCompatGroup(cfg, grp));
   w.flush();
   closeSync(fout);
   return issues !== null && issues.parser.issues > 0 ? 2 : 0;
@@ -450,8 +465,6 @@ function startsGzip(fd: number): boolean {
     return false;
   }
 }
-
-async function* emptyChunks(): AsyncGenerator<Buffer, void, undefined> {}
 
 function writeJson(w: Writer, cfg: CompatConfig, loaded: number, groups: readonly CompatGroup[]): void {
   w.write(Buffer.from(`{"tool":"page_owner_sort","compat":"${cfg.era}","loaded":${loaded},"groups":[`));

@@ -18,6 +18,8 @@ import {
   intOf,
   pageNumOf,
   removeTsDigits,
+  HeaderBytes,
+  parseHeaderBytes,
   standardHeader,
   u64Of,
 } from "../../src/analyzer/compat/fields.js";
@@ -123,11 +125,11 @@ function compat(era: CompatEra, chunks: string[]): { out: string; blocks: string
   let stderr = "";
   const sorter = new CompatSorter(cfg, { stdout: () => {}, stderr: (s) => (stderr += s) }, Infinity);
   const blocks: string[] = [];
-  const reader = new CompatBlockReader((content, ext) => {
-    blocks.push(content);
-    return sorter.add(content, ext);
+  const reader = new CompatBlockReader((b, len, extBits, mayVm) => {
+    blocks.push(b.toString("latin1", 0, len));
+    return sorter.addBlock(b, len, extBits, mayVm);
   });
-  for (const c of chunks) reader.push(c);
+  for (const c of chunks) reader.push(Buffer.from(c, "latin1"));
   reader.end();
   return { out: sorter.finish().map((g) => formatCompatGroup(cfg, g)).join(""), blocks, stderr };
 }
@@ -186,6 +188,7 @@ describe("fuzz: mutated records", () => {
   });
 
   test("the fast header path returns what the C tool's regexes find, on every block", () => {
+    const hb = new HeaderBytes();
     let fast = 0;
     let slow = 0;
     fc.assert(
@@ -193,6 +196,7 @@ describe("fuzz: mutated records", () => {
         for (const block of compat("6.1", [text]).blocks) {
           const h = standardHeader(block);
           if (h === null) {
+            expect(parseHeaderBytes(Buffer.from(block, "latin1"), block.length, hb)).toBe(false);
             slow++;
             continue;
           }
@@ -207,6 +211,18 @@ describe("fuzz: mutated records", () => {
             expect(u64Of(h.ts)).toBe(getTsNsec(block, null, true)); // 6.1's "ns," pattern
           }
           expect(block.slice(0, h.tsStart) + block.slice(h.tsStart + h.ts.length)).toBe(removeTsDigits(block));
+          // The byte parser the loader uses agrees with standardHeader() field by field.
+          expect(parseHeaderBytes(Buffer.from(block, "latin1"), block.length, hb)).toBe(true);
+          expect([hb.pageNum, hb.pid, hb.tgid, block.slice(hb.commStart, hb.commEnd), hb.ts, hb.tsStart, hb.tsEnd]).toEqual([
+            pageNumOf(h.order),
+            intOf(h.pid),
+            intOf(h.tgid),
+            h.comm,
+            u64Of(h.ts),
+            h.tsStart,
+            h.tsStart + h.ts.length,
+          ]);
+          expect(hb.hasFreeTs ? hb.freeTs : undefined).toEqual(h.freeTs === undefined ? undefined : u64Of(h.freeTs));
         }
       }),
       { seed: SEED + 2, numRuns: RUNS },

@@ -116,14 +116,13 @@ export function getFreeTsNsec(buf: string, debug: DebugSink): U64 {
 
 /**
  * get_allocator(): CMA / SLAB from the block's PFN line (`migrate_info`, the last PFN line the
- * reader saw, possibly a previous block's), VMALLOC when `__vmalloc_node_range` appears and
- * `alloc_pages` occurs between the start of the line before it and that occurrence.
- * `mayHaveVmalloc` false (from the reader, which searched the whole chunk once) skips the search.
+ * reader saw, possibly a previous block's: the reader hands over its CMA/SLAB bits), VMALLOC when
+ * `__vmalloc_node_range` appears and `alloc_pages` occurs between the start of the line before it
+ * and that occurrence. `mayHaveVmalloc` false (from the reader, which searched the whole window
+ * once) skips the search.
  */
-export function getAllocator(buf: string, migrateInfo: string, mayHaveVmalloc = true): number {
-  let allocator = 0;
-  if (migrateInfo.includes("CMA")) allocator |= ALLOCATOR_CMA;
-  if (migrateInfo.includes("slab")) allocator |= ALLOCATOR_SLAB;
+export function getAllocator(buf: string, extBits: number, mayHaveVmalloc = true): number {
+  let allocator = extBits & (ALLOCATOR_CMA | ALLOCATOR_SLAB);
   // mayHaveVmalloc false: the reader already knows the block has no such text.
   const second = mayHaveVmalloc ? buf.indexOf("__vmalloc_node_range") : -1;
   if (second !== -1) {
@@ -226,4 +225,148 @@ export function intOf(digits: string): number {
 /** get_ts_nsec()/get_free_ts_nsec() from already extracted digits. */
 export function u64Of(digits: string): U64 {
   return strtoullU64(digits) ?? U64_MINUS_ONE;
+}
+
+/** The standard header's fields, parsed from bytes (one reused instance: nothing per block). */
+export class HeaderBytes {
+  /** get_page_num() */
+  pageNum = 0;
+  pid = 0;
+  tgid = 0;
+  /** The comm is block[commStart, commEnd). */
+  commStart = 0;
+  commEnd = 0;
+  ts: U64 = 0;
+  /** The ts digits are block[tsStart, tsEnd) (what remove_pattern deletes). */
+  tsStart = 0;
+  tsEnd = 0;
+  /** The header ends in `, free_ts N ns` (5.11-6.6). */
+  hasFreeTs = false;
+  freeTs: U64 = 0;
+}
+
+const PAGE_ALLOCATED = Buffer.from("Page allocated via order ", "latin1");
+const MASK = Buffer.from(", mask 0x", "latin1");
+const PID = Buffer.from(", pid ", "latin1");
+const TGID = Buffer.from(", tgid ", "latin1");
+const COMM_OPEN = Buffer.from(" (", "latin1");
+const TS = Buffer.from("), ts ", "latin1");
+const FREE_TS = Buffer.from(", free_ts ", "latin1");
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** b[at, at + lit.length) === lit, inside [0, end). */
+function litAt(b: Uint8Array, at: number, end: number, lit: Uint8Array): boolean {
+  if (at < 0 || at + lit.length > end) return false;
+  for (let i = 0; i < lit.length; i++) if (b[at + i] !== lit[i]) return false;
+  return true;
+}
+
+/** End of the digit run starting at i (i itself when there is none). */
+function digitsEnd(b: Uint8Array, i: number, end: number): number {
+  while (i < end && isDigit(b[i])) i++;
+  return i;
+}
+
+/** intOf() of the digits b[s, e). */
+function intAt(b: Buffer, s: number, e: number): number {
+  if (e - s > 9) return intOf(b.toString("latin1", s, e));
+  let v = 0;
+  for (let i = s; i < e; i++) v = v * 10 + (b[i] - 0x30);
+  return v;
+}
+
+/** u64Of() of the digits b[s, e). */
+function u64At(b: Buffer, s: number, e: number): U64 {
+  if (e - s > 15) return u64Of(b.toString("latin1", s, e));
+  let v = 0;
+  for (let i = s; i < e; i++) v = v * 10 + (b[i] - 0x30); // exact: 10^15 < 2^53
+  return v;
+}
+
+/** [A-Z0-9_|a-fx]: what %pGg prints inside the mask's parentheses. */
+function isGfpChar(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || isDigit(c) || c === 0x5f || c === 0x7c || (c >= 0x61 && c <= 0x66) || c === 0x78;
+}
+
+/**
+ * standardHeader() over the bytes of a block, without making strings: true (and `h` filled) for
+ * exactly the blocks standardHeader() accepts, with the same fields (checked by the fuzz test).
+ * The header line is STD_HEADER: `(.*)` cannot match `\r`, and the comm is the longest one the
+ * rest of the line fits after: `), ts N ns` or `), ts N ns, free_ts N ns` up to the line's end,
+ * which only one position can start.
+ */
+export function parseHeaderBytes(b: Buffer, len: number, h: HeaderBytes): boolean {
+  if (!litAt(b, 0, len, PAGE_ALLOCATED)) return false;
+  let i = PAGE_ALLOCATED.length;
+  const orderEnd = digitsEnd(b, i, len);
+  if (orderEnd === i) return false;
+  const orderStart = i;
+  if (!litAt(b, orderEnd, len, MASK)) return false;
+  i = orderEnd + MASK.length;
+  const hexStart = i;
+  while (i < len && (isDigit(b[i]) || (b[i] >= 0x61 && b[i] <= 0x66))) i++;
+  if (i === hexStart || i >= len || b[i] !== 0x28) return false; // "("
+  i++;
+  while (i < len && isGfpChar(b[i])) i++;
+  if (i >= len || b[i] !== 0x29) return false; // ")"
+  if (!litAt(b, i + 1, len, PID)) return false;
+  i += 1 + PID.length;
+  const pidEnd = digitsEnd(b, i, len);
+  if (pidEnd === i) return false;
+  const pidStart = i;
+  if (!litAt(b, pidEnd, len, TGID)) return false;
+  i = pidEnd + TGID.length;
+  const tgidEnd = digitsEnd(b, i, len);
+  if (tgidEnd === i) return false;
+  const tgidStart = i;
+  if (!litAt(b, tgidEnd, len, COMM_OPEN)) return false;
+  const commStart = tgidEnd + COMM_OPEN.length;
+  let nl = commStart;
+  for (; nl < len; nl++) {
+    const c = b[nl];
+    if (c === 10) break;
+    if (c === 13) return false;
+  }
+  // The line ends in " ns" after a digit run.
+  if (nl - 3 < commStart || b[nl - 3] !== 0x20 || b[nl - 2] !== 0x6e || b[nl - 1] !== 0x73) return false;
+  const lastEnd = nl - 3;
+  let lastStart = lastEnd;
+  while (lastStart > commStart && isDigit(b[lastStart - 1])) lastStart--;
+  if (lastStart === lastEnd) return false;
+  let tsStart: number;
+  let tsEnd: number;
+  if (litAt(b, lastStart - FREE_TS.length, len, FREE_TS)) {
+    const e = lastStart - FREE_TS.length; // the ts's " ns" ends here
+    if (e - 3 < commStart || b[e - 3] !== 0x20 || b[e - 2] !== 0x6e || b[e - 1] !== 0x73) return false;
+    tsEnd = e - 3;
+    tsStart = tsEnd;
+    while (tsStart > commStart && isDigit(b[tsStart - 1])) tsStart--;
+    if (tsStart === tsEnd) return false;
+    h.hasFreeTs = true;
+    h.freeTs = u64At(b, lastStart, lastEnd);
+  } else {
+    tsStart = lastStart;
+    tsEnd = lastEnd;
+    h.hasFreeTs = false;
+  }
+  const commEnd = tsStart - TS.length;
+  if (commEnd < commStart || !litAt(b, commEnd, len, TS)) return false;
+  // A comm containing "ts" could move what the C regexes find: the slow path decides then.
+  for (let k = commStart; k + 1 < commEnd; k++) if (b[k] === 0x74 && b[k + 1] === 0x73) return false;
+  h.pageNum = orderEnd - orderStart <= 2 ? pageNumOfValue(intAt(b, orderStart, orderEnd)) : pageNumOf(b.toString("latin1", orderStart, orderEnd));
+  h.pid = intAt(b, pidStart, pidEnd);
+  h.tgid = intAt(b, tgidStart, tgidEnd);
+  h.commStart = commStart;
+  h.commEnd = commEnd;
+  h.ts = u64At(b, tsStart, tsEnd);
+  h.tsStart = tsStart;
+  h.tsEnd = tsEnd;
+  return true;
+}
+
+function pageNumOfValue(order: number): number {
+  return order > 64 ? 0 : 1 << order;
 }

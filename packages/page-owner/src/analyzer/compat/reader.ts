@@ -1,4 +1,4 @@
-// page_owner_sort's read_block(), as a push parser over latin1 chunks.
+// page_owner_sort's read_block(), as a push parser over bytes.
 //
 //   while (buf_end - curr > 1 && fgets(curr, buf_end - curr, fin)) {
 //       if (*curr == '\n') return curr - buf;          // blank line: block done
@@ -12,37 +12,70 @@
 // a block that does not fit in BUF_SIZE ends all reading; a final block without its blank line
 // is dropped; `\r\n` blank lines are not blank; a NUL byte cuts its line there and joins what
 // follows to the next line (fgets stores it, strlen stops at it).
+//
+// Bytes, not strings: input lands in one fixed window (file reads go straight into it), each block
+// is copied into one fixed block buffer, and the sink parses it there. Nothing is allocated per
+// block here, so memory stays flat whatever the dump's size.
+
+import { ALLOCATOR_CMA, ALLOCATOR_SLAB } from "./fields.js";
 
 /** BUF_SIZE of page_owner_sort.c: 128 KiB per block. */
 export const BUF_SIZE = 128 * 1024;
 
 /**
- * Called with each block's text (PFN lines removed, no trailing blank line) and the current
- * ext_buf (the last PFN line read, with its newline, or ""), and false when the block certainly
- * has no "__vmalloc_node_range" (true: maybe). Return false to stop reading, as add_list()
- * failing does.
+ * Called with each block (PFN lines removed, no trailing blank line) in `block[0, len)`, the
+ * CMA/SLAB allocator bits of the current ext_buf (the last PFN line read: get_allocator() only
+ * asks whether it contains "CMA" or "slab"), and false when the block certainly has no
+ * "__vmalloc_node_range" (true: maybe). The sink may overwrite `block` (it is reused). Return
+ * false to stop reading, as add_list() failing does.
  */
-export type BlockSink = (content: string, ext: string, mayHaveVmalloc: boolean) => boolean;
+export type BlockSink = (block: Buffer, len: number, extBits: number, mayHaveVmalloc: boolean) => boolean;
 
-/** What get_allocator() looks for in each block; searched once per chunk here instead. */
-const VMALLOC = "__vmalloc_node_range";
+const NL = 10;
+const NLNL = Buffer.from("\n\n", "latin1");
+const NLPFN = Buffer.from("\nPFN", "latin1");
+/** What get_allocator() looks for in each block; searched once per window instead. */
+const VMALLOC = Buffer.from("__vmalloc_node_range", "latin1");
 
-/** Start of the first line after s[from..] that begins with "PFN" (-1: none). */
-function nextPfn(s: string, from: number): number {
-  const i = s.indexOf("\nPFN", from);
+/**
+ * Input window: big enough that a file read returns many blocks at once (fewer syscalls), small
+ * enough to stay a few cache-friendly MiB. It must exceed BUF_SIZE: an incomplete line carried
+ * over to the next read is at most BUF_SIZE - 2 bytes (fgets cuts longer ones).
+ */
+const WINDOW = 1 << 20;
+
+/** get_allocator()'s ext_buf tests: "CMA" and "slab" anywhere in the line b[from, to). */
+function extBitsOf(b: Buffer, from: number, to: number): number {
+  let bits = 0;
+  for (let i = from; i + 3 <= to; i++) {
+    const c = b[i];
+    if (c === 0x43 && b[i + 1] === 0x4d && b[i + 2] === 0x41) bits |= ALLOCATOR_CMA; // "CMA"
+    else if (c === 0x73 && i + 4 <= to && b[i + 1] === 0x6c && b[i + 2] === 0x61 && b[i + 3] === 0x62) bits |= ALLOCATOR_SLAB; // "slab"
+  }
+  return bits;
+}
+
+/** Start of the first line after b[from..] that begins with "PFN" (-1: none). */
+function nextPfn(b: Buffer, from: number): number {
+  const i = b.indexOf(NLPFN, from);
   return i === -1 ? -1 : i + 1;
+}
+
+/** True when b[p, p + 3) is "PFN" and lies below `end`. */
+function isPfn(b: Buffer, p: number, end: number): boolean {
+  return p + 3 <= end && b[p] === 0x50 && b[p + 1] === 0x46 && b[p + 2] === 0x4e;
 }
 
 /** Feeds bytes in, calls the sink once per block. */
 export class CompatBlockReader {
-  /** Unconsumed input: the start of a line whose end has not arrived yet. */
-  private pending = "";
-  /** Block text gathered from earlier chunks / before a removed PFN line. */
-  private block = "";
-  /** curr - buf: bytes of the block buffer in use. */
+  /** Unconsumed input in win[0, wlen): the start of a line whose end has not arrived yet. */
+  private readonly win = Buffer.allocUnsafeSlow(WINDOW);
+  private wlen = 0;
+  /** The C block buffer: block text so far in blk[0, used) (curr - buf). */
+  private readonly blk = Buffer.allocUnsafeSlow(BUF_SIZE);
   private used = 0;
-  /** ext_buf: persists across blocks, as in C. */
-  private ext = "";
+  /** ext_buf's allocator bits: persist across blocks, as in C. */
+  private ext = 0;
   private stopped = false;
 
   constructor(private readonly sink: BlockSink) {}
@@ -52,50 +85,75 @@ export class CompatBlockReader {
     return this.stopped;
   }
 
-  /** Feeds one chunk (a latin1 string: one char per byte). Returns false once reading stopped. */
-  push(chunk: string): boolean {
-    if (this.stopped) return false;
-    const s = this.pending.length === 0 ? chunk : this.pending + chunk;
-    const hasNul = s.indexOf("\0") !== -1;
+  /** Feeds bytes (any chunking). Returns false once reading stopped. */
+  push(chunk: Uint8Array): boolean {
+    let off = 0;
+    while (off < chunk.length && !this.stopped) {
+      const n = Math.min(chunk.length - off, WINDOW - this.wlen);
+      this.win.set(n === chunk.length && off === 0 ? chunk : chunk.subarray(off, off + n), this.wlen);
+      this.wlen += n;
+      off += n;
+      this.scan();
+    }
+    return !this.stopped;
+  }
+
+  /**
+   * Reads an open file to its end (or until reading stops) straight into the window: what push()
+   * does without an intermediate chunk. `read` has readSync's shape and returns 0 at the end.
+   */
+  pull(read: (buf: Buffer, off: number, len: number) => number): void {
+    while (!this.stopped) {
+      const n = read(this.win, this.wlen, WINDOW - this.wlen);
+      if (n <= 0) return;
+      this.wlen += n;
+      this.scan();
+    }
+  }
+
+  /** Consumes every complete line of the window, keeps the incomplete rest at its start. */
+  private scan(): void {
+    const all = this.win;
+    const s = all.subarray(0, this.wlen); // searches must not see stale bytes past wlen
+    const len = this.wlen;
+    const blk = this.blk;
+    const hasNul = s.indexOf(0) !== -1;
     let p = 0;
-    /** Start of the current run of block text inside s. */
-    let run = 0;
-    /** The "\n\n" after p in s (-1: none; below p: not searched yet). */
+    /** The "\n\n" after p (-1: none; below p: not searched yet). */
     let dbl = -2;
-    /** The next VMALLOC at or after p in s, the same way. */
+    /** The next VMALLOC at or after p, the same way. */
     let vm = -2;
     for (;;) {
-      // Fast path: a whole block (up to its blank line) is in s and fits in the buffer with room
-      // to spare, so no fgets() call can split a line: take it at once instead of line by line.
-      // (p is where the next fgets() starts, which is all a "line start" means to read_block.)
-      if (!hasNul && s.charCodeAt(p) !== 10) {
-        // Remembered across lines: a chunk tail without a blank line is searched once, not per line.
-        if (dbl !== -1 && dbl < p) dbl = s.indexOf("\n\n", p);
+      if (p >= len) break;
+      // Fast path: a whole block (up to its blank line) is in the window and fits in the buffer
+      // with room to spare, so no fgets() call can split a line: take it at once instead of line
+      // by line. (p is where the next fgets() starts, which is all a "line start" means here.)
+      if (!hasNul && s[p] !== NL) {
+        if (dbl !== -1 && dbl < p) dbl = s.indexOf(NLNL, p);
         if (dbl !== -1 && this.used + (dbl + 2 - p) <= BUF_SIZE - 1) {
           const blankAt = dbl + 1;
           if (vm !== -1 && vm < p) vm = s.indexOf(VMALLOC, p);
-          // Known only when all of the block is [p, blankAt) of s.
-          const mayVm = run !== p || this.block.length !== 0 || (vm !== -1 && vm < blankAt);
-          // PFN lines (line starts only) leave the text and become ext_buf; the last one wins.
-          // Text before p not yet in this.block (lines the slow path took) starts at run.
-          let content = this.block;
-          let from = run;
-          let q = s.startsWith("PFN", p) ? p : nextPfn(s, p);
+          // Known only when all of the block is [p, blankAt) of the window.
+          const mayVm = this.used !== 0 || (vm !== -1 && vm < blankAt);
+          // PFN lines (line starts only) leave the text and set ext_buf; the last one wins.
+          let used = this.used;
+          let from = p;
+          let q = isPfn(s, p, len) ? p : nextPfn(s, p);
           while (q !== -1 && q < blankAt) {
-            const e = s.indexOf("\n", q) + 1;
-            content += s.slice(from, q);
-            this.ext = s.slice(q, e);
+            const e = s.indexOf(NL, q) + 1;
+            s.copy(blk, used, from, q);
+            used += q - from;
+            this.ext = extBitsOf(s, q, e);
             from = e;
             q = nextPfn(s, e - 1);
           }
-          content += s.slice(from, blankAt);
-          this.block = "";
+          s.copy(blk, used, from, blankAt);
+          used += blankAt - from;
           this.used = 0;
           p = blankAt + 1;
-          run = p;
-          if (!this.sink(content, this.ext, mayVm)) {
+          if (!this.sink(blk, used, this.ext, mayVm)) {
             this.stopped = true;
-            return false;
+            return;
           }
           continue;
         }
@@ -103,54 +161,50 @@ export class CompatBlockReader {
       const avail = BUF_SIZE - this.used;
       if (avail <= 1) {
         this.stopped = true;
-        return false;
+        return;
       }
       const max = avail - 1; // fgets stores at most n-1 bytes
-      const nl = s.indexOf("\n", p);
+      const nl = s.indexOf(NL, p);
       let end: number;
       if (nl !== -1 && nl - p < max) end = nl + 1;
-      else if (s.length - p >= max) end = p + max;
+      else if (len - p >= max) end = p + max;
       else break; // the rest of this line has not arrived yet
       if (nl === p) {
         // Blank line: the block is complete.
-        const content = this.block + s.slice(run, p);
-        this.block = "";
+        const used = this.used;
         this.used = 0;
         p = end;
-        run = p;
-        if (!this.sink(content, this.ext, true)) {
+        if (!this.sink(blk, used, this.ext, true)) {
           this.stopped = true;
-          return false;
+          return;
         }
         continue;
       }
       let stop = end;
       if (hasNul) {
-        const z = s.indexOf("\0", p);
+        const z = s.indexOf(0, p);
         if (z !== -1 && z < end) stop = z;
       }
-      if (stop - p >= 3 && s.startsWith("PFN", p)) {
-        this.block += s.slice(run, p);
-        this.ext = s.slice(p, stop);
-        run = end;
-      } else if (stop !== end) {
-        this.block += s.slice(run, stop);
-        this.used += stop - p;
-        run = end;
+      if (stop - p >= 3 && isPfn(s, p, stop)) {
+        this.ext = extBitsOf(s, p, stop);
       } else {
-        this.used += end - p;
+        // strlen() stops at a NUL: the rest of that line is overwritten by the next fgets().
+        s.copy(blk, this.used, p, stop);
+        this.used += stop - p;
       }
       p = end;
     }
-    this.block += s.slice(run, p);
-    this.pending = s.slice(p);
-    return true;
+    // Keep the incomplete line for the next read.
+    if (p > 0) {
+      if (p < len) all.copyWithin(0, p, len);
+      this.wlen = len - p;
+    }
   }
 
   /** End of input: a block still open had no blank line after it and is dropped, as in C. */
   end(): void {
     this.stopped = true;
-    this.pending = "";
-    this.block = "";
+    this.wlen = 0;
+    this.used = 0;
   }
 }

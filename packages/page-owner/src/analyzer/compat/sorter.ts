@@ -32,6 +32,9 @@ import {
   type CompatEra,
 } from "./config.js";
 import {
+  ALLOCATOR_CMA,
+  ALLOCATOR_OTHERS,
+  ALLOCATOR_SLAB,
   allocatorNames,
   type DebugSink,
   formatAllocator,
@@ -42,8 +45,10 @@ import {
   getPid,
   getTgid,
   getTsNsec,
+  HeaderBytes,
   type HeaderFields,
   intOf,
+  parseHeaderBytes,
   pageNumOf,
   removeTsDigits,
   standardHeader,
@@ -184,30 +189,81 @@ export class CompatSorter {
     this.log = EntryLog.forConfig(cfg);
   }
 
+  /** The header of the block being added (reused). */
+  private readonly hdr = new HeaderBytes();
+
+  /**
+   * add_list() of the block in `b[0, len)` (a CompatBlockReader sink; `b` may be overwritten).
+   * A standard header is parsed from the bytes and only the strings a group keeps are made;
+   * anything else goes through add() and the C tool's regexes.
+   */
+  addBlock(b: Buffer, len: number, extBits: number, mayHaveVmalloc: boolean): boolean {
+    const cfg = this.cfg;
+    const h = this.hdr;
+    const era61 = cfg.era === "6.1";
+    // A 6.7+ header has no "ns," for the 6.1 ts pattern: the slow path finds what it finds.
+    if (this.debug !== null || !parseHeaderBytes(b, len, h) || (era61 && !h.hasFreeTs)) {
+      return this.add(b.toString("latin1", 0, len), extBits, mayHaveVmalloc);
+    }
+    let content: string | null = null;
+    if (era61) {
+      content = b.toString("latin1", 0, len);
+      if (this.listSize !== 0 && content === this.lastTxt) return this.mergeLast(h.pageNum);
+    }
+    if (this.listSize === this.maxSize) return this.overflow();
+    const tsNsec = h.ts;
+    let freeTsNsec: U64 = -1;
+    if (era61) {
+      freeTsNsec = h.freeTs;
+      if (cfg.filter & FILTER_UNRELEASE && !isZero(freeTsNsec) && tsNsec < freeTsNsec) return true;
+    }
+    if (cfg.filter & FILTER_PID && !cfg.pids.includes(h.pid)) return true;
+    if (cfg.filter & FILTER_TGID && !cfg.tgids.includes(h.tgid)) return true;
+    const comm = b.toString("latin1", h.commStart, h.commEnd);
+    if (cfg.filter & FILTER_COMM && !cfg.comms.includes(comm)) return true;
+    let allocator = extBits & (ALLOCATOR_CMA | ALLOCATOR_SLAB);
+    if (mayHaveVmalloc) allocator = getAllocator(content ?? b.toString("latin1", 0, len), extBits, true);
+    else if (allocator === 0) allocator = ALLOCATOR_OTHERS;
+    let txt: string;
+    if (this.stripTs) {
+      // remove_pattern(): the ts digits leave the text in place, and the text is made once.
+      b.copyWithin(h.tsStart, h.tsEnd, len);
+      txt = b.toString("latin1", 0, len - (h.tsEnd - h.tsStart));
+    } else {
+      txt = content ?? b.toString("latin1", 0, len);
+    }
+    return this.insert(content ?? txt, txt, h.pid, h.tgid, comm, tsNsec, freeTsNsec, allocator, h.pageNum);
+  }
+
+  /** 6.1's merge of a byte-identical neighbour into the last kept block. */
+  private mergeLast(pages: number): boolean {
+    const g = this.lastGroup!;
+    g.num = (g.num + 1) | 0;
+    g.pageNum = (g.pageNum + pages) | 0;
+    this.log?.bumpLast(pages);
+    return true;
+  }
+
+  /** The block array is full: "max_size too small??", and reading stops. */
+  private overflow(): boolean {
+    this.io.stderr("max_size too small??\n");
+    this.overflowed = true;
+    return false;
+  }
+
   /** add_list(): false means "stop reading" (the capacity hack ran out). */
-  add(content: string, ext: string, mayHaveVmalloc = true): boolean {
+  add(content: string, extBits: number, mayHaveVmalloc = true): boolean {
     const cfg = this.cfg;
     const debug = this.debug;
     // The C functions see `buf`, the block plus the blank line's "\n". Every pattern ends in a
     // literal other than "\n", so that newline never changes a match: only -d messages show it.
     const buf = debug === null ? content : content + "\n";
-    if (cfg.era === "6.1" && this.listSize !== 0 && content === this.lastTxt) {
-      const g = this.lastGroup!;
-      const pages = getPageNum(buf, debug);
-      g.num = (g.num + 1) | 0;
-      g.pageNum = (g.pageNum + pages) | 0;
-      this.log?.bumpLast(pages);
-      return true;
-    }
-    if (this.listSize === this.maxSize) {
-      this.io.stderr("max_size too small??\n");
-      this.overflowed = true;
-      return false;
-    }
+    if (cfg.era === "6.1" && this.listSize !== 0 && content === this.lastTxt) return this.mergeLast(getPageNum(buf, debug));
+    if (this.listSize === this.maxSize) return this.overflow();
     if (debug === null) {
       const h = standardHeader(content);
       // A 6.7+ header has no "ns," for the 6.1 ts pattern: the slow path finds what it finds.
-      if (h !== null && (cfg.era !== "6.1" || h.freeTs !== undefined)) return this.addFast(content, ext, h, mayHaveVmalloc);
+      if (h !== null && (cfg.era !== "6.1" || h.freeTs !== undefined)) return this.addFast(content, extBits, h, mayHaveVmalloc);
     }
     // Without -d the get_* helpers are pure, so each is computed once; with -d they run as often
     // as in C, so the messages repeat as they would.
@@ -237,13 +293,13 @@ export class CompatSorter {
     } else {
       freeTsNsec = -1;
     }
-    const allocator = getAllocator(buf, ext, mayHaveVmalloc);
+    const allocator = getAllocator(buf, extBits, mayHaveVmalloc);
 
     return this.insert(content, txt, pid, tgid, comm, tsNsec, freeTsNsec, allocator, pageNum);
   }
 
   /** add_list() for a standard header (see standardHeader): same results, one regex. */
-  private addFast(content: string, ext: string, h: HeaderFields, mayHaveVmalloc: boolean): boolean {
+  private addFast(content: string, extBits: number, h: HeaderFields, mayHaveVmalloc: boolean): boolean {
     const cfg = this.cfg;
     const tsNsec = u64Of(h.ts);
     let freeTsNsec: U64 = -1;
@@ -257,7 +313,7 @@ export class CompatSorter {
     if (cfg.filter & FILTER_TGID && !cfg.tgids.includes(tgid)) return true;
     if (cfg.filter & FILTER_COMM && !cfg.comms.includes(h.comm)) return true;
     const txt = this.stripTs ? content.slice(0, h.tsStart) + content.slice(h.tsStart + h.ts.length) : content;
-    const allocator = getAllocator(content, ext, mayHaveVmalloc);
+    const allocator = getAllocator(content, extBits, mayHaveVmalloc);
     return this.insert(content, txt, pid, tgid, h.comm, tsNsec, freeTsNsec, allocator, pageNumOf(h.order));
   }
 
