@@ -39,16 +39,15 @@ import { compatGroupJson, CompatSorter, formatCompatGroup, type CompatGroup } fr
 import { EXTENSION_HELP, usageText } from "./compat/usage.js";
 import { Getopt, type LongOption } from "./internal/getopt.js";
 import { strerror } from "./internal/libc.js";
-import { PageOwnerParser } from "./record-parser.js";
-import { closeQuietly, fdChunks, fdStartsWithGzip, streamChunks } from "./source.js";
-import {
-  diffStacks,
-  formatShowStacks,
-  formatStackDiff,
-  formatTopStacks,
-  StackAccumulator,
-  topStacks,
-} from "./stacks.js";
+import { closeQuietly, fdStartsWithGzip } from "./internal/fd.js";
+import type { PageOwnerParser } from "./record-parser.js";
+import type { StackAccumulator } from "./stacks.js";
+
+// Loaded on first use, so that the kernel tool's path (a regular file in, sorted text out) starts
+// without streams, zlib, the typed parser and @mm/api: start-up is most of a small dump's run.
+const loadSource = () => import("./source.js");
+const loadParser = () => import("./record-parser.js");
+const loadStacks = () => import("./stacks.js");
 
 /** Where the program's bytes go; strings are written as UTF-8. */
 export interface PageOwnerSortIo {
@@ -411,7 +410,7 @@ async function runSort(cfg: CompatConfig, ext: Ext, input: string, output: strin
   const maxSize = gz ? Infinity : Math.floor(st.size / 100);
   const sorter = new CompatSorter(cfg, { stdout: out, stderr: (s) => io.stderr(bin(s)) }, maxSize);
   const reader = new CompatBlockReader((b, len, extBits, mayVm) => sorter.addBlock(b, len, extBits, mayVm));
-  const issues = ext.strict ? strictValidator(input, io) : null;
+  const issues = ext.strict ? await strictValidator(input, io) : null;
   let closed: Promise<void> = Promise.resolve();
   try {
     if (st.isDirectory()) {
@@ -425,7 +424,7 @@ async function runSort(cfg: CompatConfig, ext: Ext, input: string, output: strin
         closeQuietly(fin);
       }
     } else {
-      const src = fdChunks(fin);
+      const src = (await loadSource()).fdChunks(fin);
       closed = src.closed;
       for await (const chunk of src.chunks) {
         if (!reader.done) reader.push(chunk);
@@ -476,7 +475,8 @@ function writeJson(w: Writer, cfg: CompatConfig, loaded: number, groups: readonl
 }
 
 /** --strict: a typed parser over the same bytes, printing each issue with its line number. */
-function strictValidator(input: string, io: PageOwnerSortIo): { parser: PageOwnerParser } {
+async function strictValidator(input: string, io: PageOwnerSortIo): Promise<{ parser: PageOwnerParser }> {
+  const { PageOwnerParser } = await loadParser();
   const name = input === "-" ? "<stdin>" : input;
   const parser = new PageOwnerParser(() => {}, {
     onIssue: (i: ParseIssue) => io.stderr(`${PROG}: ${name}:${i.line}: ${i.code}: ${i.message}\n`),
@@ -502,6 +502,7 @@ async function accumulate(
   strict: boolean,
   keep: (r: PageOwnerRecord) => boolean,
 ): Promise<{ acc: StackAccumulator; issues: number } | string> {
+  const [{ PageOwnerParser }, { fdChunks, streamChunks }, { StackAccumulator }] = await Promise.all([loadParser(), loadSource(), loadStacks()]);
   const acc = new StackAccumulator();
   const name = input === "-" ? "<stdin>" : input;
   const parser = new PageOwnerParser(
@@ -572,6 +573,7 @@ async function runExtension(ext: Ext, cfg: CompatConfig, pos: readonly string[],
     }
   }
   const w = new Writer(fout, io);
+  const { diffStacks, formatShowStacks, formatStackDiff, formatTopStacks, topStacks } = await loadStacks();
   let text: string;
   if (ext.mode === "stacks") {
     const s = accs[0].summaries(ext.threshold);

@@ -2,21 +2,12 @@
 // detected from the gzip magic bytes (1f 8b), not the file name, so `page_owner.txt.gz`, a renamed
 // file and a compressed stream on stdin all work.
 
-import { closeSync, createReadStream, fstatSync, openSync, readSync } from "node:fs";
+import { createReadStream, fstatSync, openSync } from "node:fs";
 import { pipeline, Readable, type Transform } from "node:stream";
 import { createGunzip } from "node:zlib";
+import { closeQuietly, fdStartsWithGzip, isGzip } from "./internal/fd.js";
 
-/** True when the bytes start with the gzip magic. */
-export function isGzip(head: Uint8Array): boolean {
-  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
-}
-
-/** Reads the first two bytes of an open file without moving its offset. */
-export function fdStartsWithGzip(fd: number): boolean {
-  const b = Buffer.alloc(2);
-  const n = readSync(fd, b, 0, 2, 0);
-  return n === 2 && isGzip(b);
-}
+export { closeQuietly, fdStartsWithGzip, isGzip };
 
 /** Chunk size of file reads. */
 const CHUNK = 1 << 20;
@@ -101,13 +92,4 @@ export function openDump(path: string, stdin?: AsyncIterable<Uint8Array>): { chu
     return { chunks: streamChunks(stdin), closed: Promise.resolve() };
   }
   return fdChunks(openSync(path, "r"));
-}
-
-/** close(2), ignoring errors (the stream may have closed it already). */
-export function closeQuietly(fd: number): void {
-  try {
-    closeSync(fd);
-  } catch {
-    // already closed
-  }
 }

@@ -11,9 +11,12 @@ for (const s of [process.stdout, process.stderr]) {
   });
 }
 
-process.exitCode = await runPageOwnerSort(process.argv.slice(2), {
+// No top-level await: the published bin is this file bundled as CommonJS (see scripts/bundle-bin.mjs).
+void runPageOwnerSort(process.argv.slice(2), {
   stdout: (d) => process.stdout.write(d),
   stderr: (d) => process.stderr.write(d),
   stdin: process.stdin,
   env: process.env,
+}).then((code) => {
+  process.exitCode = code;
 });

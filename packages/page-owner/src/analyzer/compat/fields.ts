@@ -240,6 +240,8 @@ export class HeaderBytes {
   /** The ts digits are block[tsStart, tsEnd) (what remove_pattern deletes). */
   tsStart = 0;
   tsEnd = 0;
+  /** Where the header line ends (its "\n", or the block's length). */
+  lineEnd = 0;
   /** The header ends in `, free_ts N ns` (5.11-6.6). */
   hasFreeTs = false;
   freeTs: U64 = 0;
@@ -364,6 +366,7 @@ export function parseHeaderBytes(b: Buffer, len: number, h: HeaderBytes): boolea
   h.ts = u64At(b, tsStart, tsEnd);
   h.tsStart = tsStart;
   h.tsEnd = tsEnd;
+  h.lineEnd = nl;
   return true;
 }
 

@@ -36,6 +36,8 @@ const NLNL = Buffer.from("\n\n", "latin1");
 const NLPFN = Buffer.from("\nPFN", "latin1");
 /** What get_allocator() looks for in each block; searched once per window instead. */
 const VMALLOC = Buffer.from("__vmalloc_node_range", "latin1");
+const CMA = Buffer.from("CMA", "latin1");
+const SLAB = Buffer.from("slab", "latin1");
 
 /**
  * Input window: big enough that a file read returns many blocks at once (fewer syscalls), small
@@ -123,6 +125,11 @@ export class CompatBlockReader {
     let dbl = -2;
     /** The next VMALLOC at or after p, the same way. */
     let vm = -2;
+    /** The next line start after p holding "PFN", the same way. */
+    let pfn = -2;
+    /** The next "CMA" / "slab" at or after the PFN line being read, the same way. */
+    let cma = -2;
+    let slab = -2;
     for (;;) {
       if (p >= len) break;
       // Fast path: a whole block (up to its blank line) is in the window and fits in the buffer
@@ -138,14 +145,18 @@ export class CompatBlockReader {
           // PFN lines (line starts only) leave the text and set ext_buf; the last one wins.
           let used = this.used;
           let from = p;
-          let q = isPfn(s, p, len) ? p : nextPfn(s, p);
+          if (pfn !== -1 && pfn <= p) pfn = nextPfn(s, p);
+          let q = isPfn(s, p, len) ? p : pfn;
           while (q !== -1 && q < blankAt) {
             const e = s.indexOf(NL, q) + 1;
             s.copy(blk, used, from, q);
             used += q - from;
-            this.ext = extBitsOf(s, q, e);
+            // ext_buf's "CMA" / "slab" tests, from searches that each pass over the window once.
+            if (cma !== -1 && cma < q) cma = s.indexOf(CMA, q);
+            if (slab !== -1 && slab < q) slab = s.indexOf(SLAB, q);
+            this.ext = (cma !== -1 && cma + 3 <= e ? ALLOCATOR_CMA : 0) | (slab !== -1 && slab + 4 <= e ? ALLOCATOR_SLAB : 0);
             from = e;
-            q = nextPfn(s, e - 1);
+            q = pfn = nextPfn(s, e - 1);
           }
           s.copy(blk, used, from, blankAt);
           used += blankAt - from;

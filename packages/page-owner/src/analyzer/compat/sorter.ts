@@ -56,6 +56,7 @@ import {
   type U64,
 } from "./fields.js";
 import { glibcQsort } from "../internal/libc.js";
+import { BUF_SIZE } from "./reader.js";
 import { EntryLog } from "./entry-log.js";
 
 /** One output element: a merged `struct block_list`. */
@@ -170,6 +171,12 @@ export class CompatSorter {
   /** The key of the last block inserted and its group (a one-entry cache in front of index). */
   private lastKey: string | null = null;
   private lastKeyGroup: CompatGroup | undefined = undefined;
+  /**
+   * The same key as bytes, for addBlock(): 6.7+ without the entry log, culled by text or stack
+   * only (the keys that are one byte range of the block); else null. Length -1: no valid key.
+   */
+  private readonly prevKey: Buffer | null;
+  private prevKeyLen = -1;
   private readonly debug: DebugSink;
   private readonly stripTs: boolean;
   /** The list itself, when the cull comparators can overflow (see entry-log.ts). */
@@ -187,6 +194,8 @@ export class CompatSorter {
     this.debug = cfg.debug ? (m: string) => io.stderr(m) : null;
     this.stripTs = cfg.era === "6.12" && cfg.sortCmps[0] !== CMP_TS;
     this.log = EntryLog.forConfig(cfg);
+    this.prevKey =
+      cfg.era !== "6.1" && this.log === null && (cfg.cull === 0 || cfg.cull === CULL_STACKTRACE) ? Buffer.allocUnsafe(BUF_SIZE) : null;
   }
 
   /** The header of the block being added (reused). */
@@ -219,19 +228,42 @@ export class CompatSorter {
     }
     if (cfg.filter & FILTER_PID && !cfg.pids.includes(h.pid)) return true;
     if (cfg.filter & FILTER_TGID && !cfg.tgids.includes(h.tgid)) return true;
-    const comm = b.toString("latin1", h.commStart, h.commEnd);
-    if (cfg.filter & FILTER_COMM && !cfg.comms.includes(comm)) return true;
+    let comm: string | null = null;
+    if (cfg.filter & FILTER_COMM && !cfg.comms.includes((comm = b.toString("latin1", h.commStart, h.commEnd)))) return true;
     let allocator = extBits & (ALLOCATOR_CMA | ALLOCATOR_SLAB);
     if (mayHaveVmalloc) allocator = getAllocator(content ?? b.toString("latin1", 0, len), extBits, true);
     else if (allocator === 0) allocator = ALLOCATOR_OTHERS;
-    let txt: string;
+    let txtLen = len;
+    let lineEnd = h.lineEnd;
     if (this.stripTs) {
-      // remove_pattern(): the ts digits leave the text in place, and the text is made once.
+      // remove_pattern(): the ts digits leave the text in place.
       b.copyWithin(h.tsStart, h.tsEnd, len);
-      txt = b.toString("latin1", 0, len - (h.tsEnd - h.tsStart));
-    } else {
-      txt = content ?? b.toString("latin1", 0, len);
+      txtLen -= h.tsEnd - h.tsStart;
+      lineEnd -= h.tsEnd - h.tsStart;
     }
+    if (this.prevKey !== null) {
+      // The one-entry cache on bytes: a block whose key equals the previous block's (most of a
+      // real dump) costs one memcmp, no string and no hash.
+      const ks = cfg.cull === 0 ? 0 : lineEnd < txtLen ? lineEnd + 1 : txtLen;
+      const kl = txtLen - ks;
+      if (kl === this.prevKeyLen && b.compare(this.prevKey, 0, kl, ks, txtLen) === 0) {
+        const g = this.lastKeyGroup!;
+        g.num = (g.num + 1) | 0;
+        g.pageNum = (g.pageNum + h.pageNum) | 0;
+        this.lastGroup = g;
+        this.listSize++;
+        if (this.listSize % 1000 === 0) this.io.stdout(`loaded ${this.listSize}\r`);
+        return true;
+      }
+      const txt = b.toString("latin1", 0, txtLen);
+      comm ??= b.toString("latin1", h.commStart, h.commEnd);
+      const r = this.insert(txt, txt, h.pid, h.tgid, comm, tsNsec, freeTsNsec, allocator, h.pageNum);
+      b.copy(this.prevKey, 0, ks, txtLen);
+      this.prevKeyLen = kl;
+      return r;
+    }
+    const txt = content ?? b.toString("latin1", 0, txtLen);
+    comm ??= b.toString("latin1", h.commStart, h.commEnd);
     return this.insert(content ?? txt, txt, h.pid, h.tgid, comm, tsNsec, freeTsNsec, allocator, h.pageNum);
   }
 
@@ -346,6 +378,7 @@ export class CompatSorter {
     this.lastGroup = g;
     this.lastKey = key;
     this.lastKeyGroup = g;
+    this.prevKeyLen = -1;
     this.listSize++;
     if (this.listSize % 1000 === 0) this.io.stdout(`loaded ${this.listSize}\r`);
     return true;
