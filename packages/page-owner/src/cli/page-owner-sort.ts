@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
 // The `page_owner_sort` bin: the kernel tool's command line (tools/mm/page_owner_sort.c) on Node.
 
 import { runPageOwnerSort } from "../analyzer/program.js";

@@ -36,8 +36,6 @@ const NLNL = Buffer.from("\n\n", "latin1");
 const NLPFN = Buffer.from("\nPFN", "latin1");
 /** What get_allocator() looks for in each block; searched once per window instead. */
 const VMALLOC = Buffer.from("__vmalloc_node_range", "latin1");
-const CMA = Buffer.from("CMA", "latin1");
-const SLAB = Buffer.from("slab", "latin1");
 
 /**
  * Input window: big enough that a file read returns many blocks at once (fewer syscalls), small
@@ -46,7 +44,10 @@ const SLAB = Buffer.from("slab", "latin1");
  */
 const WINDOW = 1 << 20;
 
-/** get_allocator()'s ext_buf tests: "CMA" and "slab" anywhere in the line b[from, to). */
+/**
+ * get_allocator()'s ext_buf tests: "CMA" and "slab" anywhere in the line b[from, to). A loop over
+ * the one line: a native search for "slab" would stop at every 's' of the window up to the next hit.
+ */
 function extBitsOf(b: Buffer, from: number, to: number): number {
   let bits = 0;
   for (let i = from; i + 3 <= to; i++) {
@@ -127,9 +128,6 @@ export class CompatBlockReader {
     let vm = -2;
     /** The next line start after p holding "PFN", the same way. */
     let pfn = -2;
-    /** The next "CMA" / "slab" at or after the PFN line being read, the same way. */
-    let cma = -2;
-    let slab = -2;
     for (;;) {
       if (p >= len) break;
       // Fast path: a whole block (up to its blank line) is in the window and fits in the buffer
@@ -151,10 +149,7 @@ export class CompatBlockReader {
             const e = s.indexOf(NL, q) + 1;
             s.copy(blk, used, from, q);
             used += q - from;
-            // ext_buf's "CMA" / "slab" tests, from searches that each pass over the window once.
-            if (cma !== -1 && cma < q) cma = s.indexOf(CMA, q);
-            if (slab !== -1 && slab < q) slab = s.indexOf(SLAB, q);
-            this.ext = (cma !== -1 && cma + 3 <= e ? ALLOCATOR_CMA : 0) | (slab !== -1 && slab + 4 <= e ? ALLOCATOR_SLAB : 0);
+            this.ext = extBitsOf(s, q, e);
             from = e;
             q = pfn = nextPfn(s, e - 1);
           }
