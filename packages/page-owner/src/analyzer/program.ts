@@ -19,6 +19,7 @@ import {
   CMP_STACKTRACE,
   CMP_TGID,
   CMP_TS,
+  CULL_MEMCG,
   type CompatConfig,
   type CompatEra,
   defaultCompatConfig,
@@ -88,6 +89,7 @@ const EXTENSIONS: readonly LongOption[] = [
   { name: "top", hasArg: true, val: 0 },
   { name: "diff", hasArg: false, val: 0 },
   { name: "help-ext", hasArg: false, val: 0 },
+  { name: "memcg", hasArg: false, val: 0 },
 ];
 
 /** getopt short options: 6.7 removed -f and -r. */
@@ -219,6 +221,10 @@ export async function runPageOwnerSort(argv: readonly string[], io: PageOwnerSor
         case "help-ext":
           io.stdout(EXTENSION_HELP);
           return 0;
+        case "memcg":
+          // A cull key like --cull's (the C tool's default sort for a cull applies below).
+          cfg.cull |= CULL_MEMCG;
+          break;
         case "stacks":
           if (!setMode("stacks")) return 1;
           break;
@@ -325,6 +331,8 @@ export async function runPageOwnerSort(argv: readonly string[], io: PageOwnerSor
     }
   }
 
+  // --cull's "sort by times when nothing else is set", for --memcg alone.
+  if (cfg.cull & CULL_MEMCG && cfg.sortCmps.length === 0) setSingleCmp(cfg, CMP_NUM, SORT_DESC);
   const pos = g.positionals;
   if (ext.mode !== "sort") return runExtension(ext, cfg, pos, io);
 

@@ -1,11 +1,13 @@
 // The page_owner_sort command line: getopt behaviour and messages, exit codes, file errors, the
 // kernel tool's input quirks (compat mode), and our extensions.
 
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, test } from "vitest";
+import { findKernelTool } from "./differential/kernel-tools.js";
 import { asyncChunks, FIXTURE_DIR, fixtureDumpPath, run, smallDumpPath } from "./fixture-helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "page-owner-sort-cli-"));
@@ -367,5 +369,83 @@ describe("extensions", () => {
   test("a gzip stream on stdin is detected", async () => {
     const r = await run(["--stacks", "-"], asyncChunks([gzipSync(Buffer.from(REC(1, "a", 1, "f")))]));
     expect(r.stdout).toBe(" f+0x1/0x10\n __alloc_pages+0x1d7/0x330\nnr_base_pages: 1\n\n");
+  });
+
+  describe("memcg trailer lines (print_page_owner_memcg: Slab cache page, Charged ... memcg ...)", () => {
+    /** A record with the trailer lines 6.x prints after the stack. */
+    const MREC = (pid: number, ts: number, stack: string, trailer: string, order = 0): string =>
+      REC(pid, "w", ts, stack, order).replace(/\n\n$/, `\n${trailer}\n`);
+    const dump = [
+      MREC(1, 10, "f", "Slab cache page\nCharged (via objcg) to memcg system.slice\n"),
+      MREC(2, 11, "f", "Charged to memcg init.scope\n", 1),
+      MREC(3, 12, "g", "Slab cache page\nCharged (via objcg) to memcg system.slice\n", 2),
+      MREC(4, 13, "f", ""),
+      MREC(5, 14, "g", "Charged to offline memcg gone.scope\n"),
+      MREC(6, 15, "g", "Charged to memcg init.scope\n"),
+    ].join("");
+
+    test("kept as the kernel tools keep them: part of the block text, so of the groups and of --cull=stacktrace", async () => {
+      const t = out();
+      expect((await run([input(dump), t])).code).toBe(0);
+      // Same stack f, different trailers: three groups, each printed with its lines.
+      expect(read(t)).toContain(" __alloc_pages+0x1d7/0x330\nSlab cache page\nCharged (via objcg) to memcg system.slice\n\n");
+      expect(read(t).match(/ times, /g)).toHaveLength(6);
+      const st = out();
+      await run(["--cull=stacktrace", input(dump), st]);
+      const groups = read(st).split("\n\n").filter((g) => g !== "");
+      expect(groups).toHaveLength(6);
+      expect(groups.filter((g) => g.endsWith("\nSlab cache page\nCharged (via objcg) to memcg system.slice"))).toHaveLength(2);
+      expect(groups.filter((g) => g.endsWith("\nCharged to offline memcg gone.scope"))).toHaveLength(1);
+      // And byte for byte what the kernel's own tools print, where they are built.
+      for (const era of ["6.1", "6.12"] as const) {
+        const tool = findKernelTool(era);
+        if (typeof tool === "string") continue;
+        for (const args of [[], ["--cull=stacktrace"]]) {
+          const c = out();
+          const o = out();
+          const f = input(era === "6.1" ? dump.replace(/ ns\n/g, " ns, free_ts 0 ns\n") : dump);
+          expect(spawnSync(tool.path, [...args, f, c]).status).toBe(0);
+          await run([...(era === "6.1" ? ["--compat=6.1"] : []), ...args, f, o]);
+          expect(read(o)).toBe(read(c));
+        }
+      }
+    });
+
+    test("--memcg alone groups by memcg (all trailer fields) and prints it as a column", async () => {
+      const t = out();
+      expect((await run(["--memcg", input(dump), t])).code).toBe(0);
+      expect(read(t)).toBe(
+        "2 times, 3 pages, memcg init.scope\n" +
+          "2 times, 5 pages, memcg system.slice (via objcg, slab cache page)\n" +
+          "1 times, 1 pages, memcg -\n" +
+          "1 times, 1 pages, memcg gone.scope (offline)\n",
+      );
+    });
+
+    test("--memcg with --cull: one more key; with --json: a memcg field", async () => {
+      const t = out();
+      await run(["--cull=stacktrace", "--memcg", input(dump), t]);
+      expect(read(t)).toContain("1 times, 4 pages, memcg system.slice (via objcg, slab cache page):\n g+0x1/0x10\n");
+      expect(read(t)).toContain("1 times, 1 pages, memcg -:\n f+0x1/0x10\n");
+      const n = out();
+      await run(["--cull=name", "--memcg", input(dump), n]);
+      expect(read(n).split("\n").filter((l) => l !== "")).toEqual([
+        "2 times, 3 pages, task_comm_name: w, memcg init.scope",
+        "2 times, 5 pages, task_comm_name: w, memcg system.slice (via objcg, slab cache page)",
+        "1 times, 1 pages, task_comm_name: w, memcg -",
+        "1 times, 1 pages, task_comm_name: w, memcg gone.scope (offline)",
+      ]);
+      const j = out();
+      await run(["--memcg", "--json", input(dump), j]);
+      const parsed = JSON.parse(read(j)) as { groups: { times: number; memcg: unknown }[] };
+      expect(parsed.groups[1]).toEqual({ times: 2, pages: 5, memcg: { slab: true, name: "system.slice", viaObjcg: true, offline: false } });
+    });
+
+    test("--memcg is no option of the kernel tools (so every argv they accept means what it means there)", async () => {
+      // Their getopt_long has only pid, tgid, name, cull and sort: --memcg is unrecognized, exit 1.
+      // (test/analyzer/differential.test.ts runs the real tools; here: our own abbreviation rules.)
+      expect((await run(["--memc", "a", "b"])).stderr).toBe("page_owner_sort: unrecognized option '--memc'\n");
+      expect((await run(["--cull=memcg", "a", "b"])).stderr).toBe("wrong argument after --cull option:memcg\n");
+    });
   });
 });

@@ -20,6 +20,8 @@ export const CULL_TGID = 1 << 3;
 export const CULL_COMM = 1 << 4;
 export const CULL_STACKTRACE = 1 << 5;
 export const CULL_ALLOCATOR = 1 << 6;
+/** Ours (`--memcg`): the memcg trailer lines (see memcg.ts). The C tools have no such bit. */
+export const CULL_MEMCG = 1 << 7;
 
 // The comparators (compare_* in C), as ids.
 export const CMP_TXT = 0;

@@ -19,6 +19,7 @@ import {
   CMP_TS,
   CMP_TXT,
   CULL_ALLOCATOR,
+  CULL_MEMCG,
   CULL_COMM,
   CULL_PID,
   CULL_STACKTRACE,
@@ -58,6 +59,7 @@ import {
 import { glibcQsort } from "../internal/libc.js";
 import { BUF_SIZE } from "./reader.js";
 import { EntryLog } from "./entry-log.js";
+import { formatMemcg, memcgKey, memcgTrailer, type MemcgTrailer } from "./memcg.js";
 
 /** One output element: a merged `struct block_list`. */
 export interface CompatGroup {
@@ -153,6 +155,7 @@ function compareCull(cull: number, a: CompatGroup, b: CompatGroup): number {
   if (cull & CULL_COMM && (r = compareBy(CMP_COMM, a, b, "6.1")) !== 0) return r;
   if (cull & CULL_UNRELEASE && (r = compareRelease(a, b)) !== 0) return r;
   if (cull & CULL_ALLOCATOR && (r = compareBy(CMP_ALLOCATOR, a, b, "6.1")) !== 0) return r;
+  if (cull & CULL_MEMCG && (r = strcmp(memcgKey(a.txt), memcgKey(b.txt))) !== 0) return r;
   return 0;
 }
 
@@ -395,6 +398,7 @@ export class CompatSorter {
     if (cull & CULL_COMM) key += `\0${comm}`;
     if (cull & CULL_UNRELEASE) key += isZero(freeTs) ? "\0r" : "\0u";
     if (cull & CULL_ALLOCATOR) key += `\0${allocator}`;
+    if (cull & CULL_MEMCG) key += `\0${memcgKey(txt)}`;
     return key;
   }
 
@@ -434,6 +438,7 @@ export function formatCompatGroup(cfg: CompatConfig, g: CompatGroup): string {
   if (cull & CULL_TGID || cfg.filter & FILTER_TGID) s += `, TGID ${g.tgid}`;
   if (cull & CULL_COMM || cfg.filter & FILTER_COMM) s += `, task_comm_name: ${g.comm}`;
   if (cull & CULL_ALLOCATOR) s += `, ${formatAllocator(g.allocator)}`;
+  if (cull & CULL_MEMCG) s += formatMemcg(g.txt);
   // Labels swapped in the C tool: a non-zero free_ts prints UNRELEASED.
   if (cull & CULL_UNRELEASE) s += ` (${isZero(g.freeTsNsec) ? "RELEASED" : "UNRELEASED"})`;
   if (cull & CULL_STACKTRACE) s += `:\n${stacktraceOf(g.txt)}`;
@@ -448,6 +453,8 @@ export interface CompatGroupJson {
   tgid?: number;
   comm?: string;
   allocatedBy?: string[];
+  /** --memcg: the trailer lines' memcg. */
+  memcg?: MemcgTrailer;
   /** --cull=free: whether free_ts is non-zero (the text output labels that "UNRELEASED"). */
   freeTsNonZero?: boolean;
   stacktrace?: string;
@@ -474,6 +481,7 @@ export function compatGroupJson(cfg: CompatConfig, g: CompatGroup, decode: (s: s
   if (cull & CULL_TGID || cfg.filter & FILTER_TGID) out.tgid = g.tgid;
   if (cull & CULL_COMM || cfg.filter & FILTER_COMM) out.comm = decode(g.comm);
   if (cull & CULL_ALLOCATOR) out.allocatedBy = allocatorNames(g.allocator);
+  if (cull & CULL_MEMCG) out.memcg = memcgTrailer(decode(g.txt));
   if (cull & CULL_UNRELEASE) out.freeTsNonZero = !isZero(g.freeTsNsec);
   if (cull & CULL_STACKTRACE) out.stacktrace = decode(stacktraceOf(g.txt));
   return out;

@@ -66,6 +66,9 @@ export const EXTENSION_HELP =
   "  --top=N             the N stacks holding most pages, and a total line\n" +
   "  --diff              page_owner_sort --diff <before> <after> [<output>]:\n" +
   "                      which stacks grew or shrank between two dumps, by pages\n" +
+  "  --memcg             group also by the memcg trailer lines (Slab cache page,\n" +
+  "                      Charged [(via objcg) ]to [offline ]memcg NAME) and print them\n" +
+  "                      as a column; alone: group by memcg only\n" +
   "  --help-ext          this text\n" +
   "Inputs may be gzip-compressed or '-' (stdin); the output may be '-' (stdout) and, with\n" +
   "--stacks, --top and --diff, may be omitted (stdout). --pid, --tgid and --name also filter\n" +
