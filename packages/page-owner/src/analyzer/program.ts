@@ -131,7 +131,7 @@ function fromBin(s: string): string {
 
 /** Buffered writes to an fd (or to io.stdout: an extension mode's "-"), through one fixed buffer. */
 class Writer {
-  private readonly buf = Buffer.allocUnsafe(1 << 20);
+  private readonly buf = Buffer.allocUnsafeSlow(256 << 10);
   private size = 0;
   constructor(
     private readonly fd: number | null,
