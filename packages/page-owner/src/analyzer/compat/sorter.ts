@@ -180,6 +180,9 @@ export class CompatSorter {
    */
   private readonly prevKey: Buffer | null;
   private prevKeyLen = -1;
+  /** Where the previous key's ts digits were (-1: the header must be parsed), and its pages. */
+  private prevTsStart = -1;
+  private prevPageNum = 0;
   private readonly debug: DebugSink;
   private readonly stripTs: boolean;
   /** The list itself, when the cull comparators can overflow (see entry-log.ts). */
@@ -213,6 +216,7 @@ export class CompatSorter {
     const cfg = this.cfg;
     const h = this.hdr;
     const era61 = cfg.era === "6.1";
+    if (this.prevTsStart >= 0 && this.listSize !== this.maxSize && this.sameAsPrevious(b, len)) return this.hit(this.prevPageNum);
     // A 6.7+ header has no "ns," for the 6.1 ts pattern: the slow path finds what it finds.
     if (this.debug !== null || !parseHeaderBytes(b, len, h) || (era61 && !h.hasFreeTs)) {
       return this.add(b.toString("latin1", 0, len), extBits, mayHaveVmalloc);
@@ -249,25 +253,47 @@ export class CompatSorter {
       // real dump) costs one memcmp, no string and no hash.
       const ks = cfg.cull === 0 ? 0 : lineEnd < txtLen ? lineEnd + 1 : txtLen;
       const kl = txtLen - ks;
-      if (kl === this.prevKeyLen && b.compare(this.prevKey, 0, kl, ks, txtLen) === 0) {
-        const g = this.lastKeyGroup!;
-        g.num = (g.num + 1) | 0;
-        g.pageNum = (g.pageNum + h.pageNum) | 0;
-        this.lastGroup = g;
-        this.listSize++;
-        if (this.listSize % 1000 === 0) this.io.stdout(`loaded ${this.listSize}\r`);
-        return true;
-      }
+      if (kl === this.prevKeyLen && b.compare(this.prevKey, 0, kl, ks, txtLen) === 0) return this.hit(h.pageNum);
       const txt = b.toString("latin1", 0, txtLen);
       comm ??= b.toString("latin1", h.commStart, h.commEnd);
       const r = this.insert(txt, txt, h.pid, h.tgid, comm, tsNsec, freeTsNsec, allocator, h.pageNum);
       b.copy(this.prevKey, 0, ks, txtLen);
       this.prevKeyLen = kl;
+      // The default key is the whole text without the ts digits: see sameAsPrevious().
+      if (cfg.cull === 0 && this.stripTs) {
+        this.prevTsStart = h.tsStart;
+        this.prevPageNum = h.pageNum;
+      }
       return r;
     }
     const txt = content ?? b.toString("latin1", 0, txtLen);
     comm ??= b.toString("latin1", h.commStart, h.commEnd);
     return this.insert(content ?? txt, txt, h.pid, h.tgid, comm, tsNsec, freeTsNsec, allocator, h.pageNum);
+  }
+
+  /** The block joins the previous block's group (the one-entry cache hit). */
+  private hit(pageNum: number): boolean {
+    const g = this.lastKeyGroup!;
+    g.num = (g.num + 1) | 0;
+    g.pageNum = (g.pageNum + pageNum) | 0;
+    this.lastGroup = g;
+    this.listSize++;
+    if (this.listSize % 1000 === 0) this.io.stdout(`loaded ${this.listSize}\r`);
+    return true;
+  }
+
+  /**
+   * The 6.7+ default key without parsing the header: the block is the previous key with some
+   * digits where the previous block's ts digits were. The previous header was a standard one and
+   * this one differs only inside that maximal digit run ([0-9]+ either way, ' ' on both sides), so
+   * every field the C regexes find, the filters it passed and its page count are the same.
+   */
+  private sameAsPrevious(b: Buffer, len: number): boolean {
+    const p = this.prevTsStart;
+    let q = p;
+    while (q < len && b[q] >= 0x30 && b[q] <= 0x39) q++;
+    const kl = this.prevKeyLen;
+    return q > p && len - (q - p) === kl && b.compare(this.prevKey!, 0, p, 0, p) === 0 && b.compare(this.prevKey!, p, kl, q, len) === 0;
   }
 
   /** 6.1's merge of a byte-identical neighbour into the last kept block. */
@@ -382,6 +408,8 @@ export class CompatSorter {
     this.lastKey = key;
     this.lastKeyGroup = g;
     this.prevKeyLen = -1;
+    this.prevTsStart = -1;
+    this.prevPageNum = 0;
     this.listSize++;
     if (this.listSize % 1000 === 0) this.io.stdout(`loaded ${this.listSize}\r`);
     return true;
