@@ -175,8 +175,9 @@ export class CompatSorter {
   private lastKey: string | null = null;
   private lastKeyGroup: CompatGroup | undefined = undefined;
   /**
-   * The same key as bytes, for addBlock(): 6.7+ without the entry log, culled by text or stack
-   * only (the keys that are one byte range of the block); else null. Length -1: no valid key.
+   * The same key as bytes, for addBlock(): 6.7+ without the entry log, culled by text without
+   * the ts digits or by stack only (keys that are one byte range of the block); else null.
+   * Length -1: no valid key.
    */
   private readonly prevKey: Buffer | null;
   private prevKeyLen = -1;
@@ -200,8 +201,12 @@ export class CompatSorter {
     this.debug = cfg.debug ? (m: string) => io.stderr(m) : null;
     this.stripTs = cfg.era === "6.12" && cfg.sortCmps[0] !== CMP_TS;
     this.log = EntryLog.forConfig(cfg);
+    // Not for -a's whole-text key: with its timestamps, neighbours almost never repeat, and the
+    // compare and copy would be paid on every block for nothing.
     this.prevKey =
-      cfg.era !== "6.1" && this.log === null && (cfg.cull === 0 || cfg.cull === CULL_STACKTRACE) ? Buffer.allocUnsafe(BUF_SIZE) : null;
+      cfg.era !== "6.1" && this.log === null && ((cfg.cull === 0 && this.stripTs) || cfg.cull === CULL_STACKTRACE)
+        ? Buffer.allocUnsafe(BUF_SIZE)
+        : null;
   }
 
   /** The header of the block being added (reused). */
