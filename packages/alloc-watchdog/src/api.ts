@@ -13,13 +13,9 @@ export const DEFAULT_MEMALLOC_TASK_TIMEOUT_SECS = 60;
 /** The 4.9–4.14 warn_alloc stall check fires after 10 s of looping and then every further 10 s. */
 export const WARN_ALLOC_STALL_SECS = 10;
 
-/** TASK_COMM_LEN - 1: the kernel stores at most 15 bytes of comm. */
-export const TASK_COMM_LEN = 16;
-
-// task->state values of the 4.x era (include/linux/sched.h)
-export const TASK_RUNNING = 0;
-export const TASK_INTERRUPTIBLE = 1;
-export const TASK_UNINTERRUPTIBLE = 2;
+// TASK_COMM_LEN and the task->state values shared with @mm/sim's tasks (same in 4.x and 6.x)
+export { TASK_COMM_LEN, TASK_INTERRUPTIBLE, TASK_RUNNING, TASK_UNINTERRUPTIBLE } from "@mm/sim";
+/** TASK_DEAD of the 4.x era (include/linux/sched.h); @mm/sim has no dead tasks. */
 export const TASK_DEAD = 64;
 
 // task->flags (PF_*) with their 4.9 values: kmallocwd prints the raw word (`flags=0x%x`), so a

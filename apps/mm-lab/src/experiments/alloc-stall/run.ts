@@ -8,6 +8,7 @@ import { createMachine } from "@mm/buddy";
 import { createSim } from "@mm/sim";
 import {
   AllocStallModel,
+  DEFAULT_HZ,
   DEFAULT_MEMALLOC_TASK_TIMEOUT_SECS,
   DEFAULT_REPORT_BOUND,
   MemallocTable,
@@ -22,7 +23,8 @@ import {
 import { buddyStallAllocator } from "./allocator.js";
 import type { Scenario } from "./scenarios.js";
 
-export const HZ = 250;
+/** CONFIG_HZ of the runs: @mm/alloc-watchdog's default (HZ_250, the Kconfig default). */
+export const HZ = DEFAULT_HZ;
 
 /** The reporting policies compared, in table order. */
 export interface PolicySpec {
