@@ -26,12 +26,13 @@ describe("alloc-stall experiment (buddy + sim + alloc-watchdog)", () => {
     const args = ["run", "alloc-stall", "--scenario", "oom-lock", "--scale", "0.25", "--seed", "3", "--json"];
     const a = await cli(...args);
     expect(await cli(...args)).toBe(a);
-    const r = JSON.parse(a) as ScenarioResult;
+    const r = JSON.parse(a) as ScenarioResult & { config: { scale: number; scenario: string; policies: string[] } };
     expect(r.seed).toBe(3);
+    expect(r.config).toEqual({ scenario: "oom-lock", scale: 0.25, policies: POLICIES.map((p) => p.name) });
     expect(r.policies.map((p) => p.policy)).toEqual(POLICIES.map((p) => p.name));
     const ts = String.raw`\[ *\d+\.\d{6}\] `;
-    const v49 = policy(r, "warn_alloc v4.9");
-    const v411 = policy(r, "warn_alloc v4.11-4.13");
+    const v49 = policy(r, "warn_alloc v4.9-4.10");
+    const v411 = policy(r, "warn_alloc v4.12-4.14");
     expect(v49.sample[0]).toMatch(new RegExp(`^${ts}\\S+: page allocation stalls for \\d+ms, order:0, mode:0x[0-9a-f]+\\(GFP_[A-Z_|]+\\)$`));
     expect(v411.sample[0]).toMatch(new RegExp(`^${ts}\\S+: page allocation stalls for \\d+ms, order:0, mode:0x[0-9a-f]+\\(GFP_[A-Z_|]+\\), nodemask=\\(null\\)$`));
     expect(v411.sample[1]).toMatch(new RegExp(`^${ts}\\S+ cpuset=/ mems_allowed=0$`));
@@ -43,7 +44,8 @@ describe("alloc-stall experiment (buddy + sim + alloc-watchdog)", () => {
     expect(first % 10).toBeCloseTo(0, 6);
     const text = formatReport([r], 3);
     for (const l of formatTable([r]).split("\n")) expect(l.length).toBeLessThanOrEqual(100);
-    expect(text).toContain("dmesg, warn_alloc v4.9 (oom-lock):");
+    expect(text).toContain("dmesg, warn_alloc v4.9-4.10 (oom-lock); format: warn_alloc of v4.9");
+    expect(text).toMatch(/dmesg, kmallocwd 10s \(oom-lock\); format: kmallocwd v6/);
   });
 
   it("bounds the bounded report: 2 summaries + kswapd + 16 tasks + folded + 8 groups", async () => {

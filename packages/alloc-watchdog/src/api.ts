@@ -71,11 +71,25 @@ export interface ReportObserver {
 }
 
 /**
+ * Where __alloc_pages_slowpath tested its stall timer (mm/page_alloc.c as released):
+ * - "after-reclaim" (v4.9, v4.10; 63f53dea0c98): after direct reclaim and direct compaction
+ *   and their attempt failed, after the `__GFP_NORETRY` and costly-order `goto nopage`, just
+ *   before should_reclaim_retry(). A task that never gets back from reclaim never reaches it.
+ * - "before-reclaim" (v4.11 to v4.14; moved by 9a67f6488eca "mm: consolidate GFP_NOFAIL checks
+ *   in the allocator slowpath", "we have to move the stall check up"): at the top of every
+ *   retry, after get_page_from_freelist failed and `!can_direct_reclaim` bailed out, before the
+ *   PF_MEMALLOC check and direct reclaim.
+ */
+export type StallCheckSite = "after-reclaim" | "before-reclaim";
+
+/**
  * The allocator-side half of a stall reporting policy: `__alloc_pages_slowpath` calls stallCheck
- * at the top of every retry after a failed attempt (where 4.9–4.14 tested its stall timer) and
- * allocFailure at `nopage`. A watchdog does not need these; it reads the MemallocTable instead.
+ * where the observer's release tested its stall timer (`stallCheckSite`, default
+ * "before-reclaim") and allocFailure at `nopage`. A watchdog does not need these; it reads the
+ * MemallocTable instead.
  */
 export interface SlowpathObserver {
+  readonly stallCheckSite?: StallCheckSite;
   stallCheck(t: number, gfp: Gfp, order: Order, allocStartNs: number): void;
   allocFailure(t: number, gfp: Gfp, order: Order): void;
 }

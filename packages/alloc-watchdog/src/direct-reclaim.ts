@@ -73,6 +73,8 @@ export function afterReclaim(s: StallState, t: number): void {
   const order = s.aorder[t];
   if (gfp & __GFP_NORETRY) return s.loop.nopage(s, t);
   if (order > PAGE_ALLOC_COSTLY_ORDER && !(gfp & __GFP_RETRY_MAYFAIL)) return s.loop.nopage(s, t);
+  // the v4.9–v4.10 stall check sits here: after reclaim failed us, before should_reclaim_retry
+  for (const o of s.checkAfterReclaim) o.stallCheck(t, gfp, order, s.allocStart[t]);
   const progress = s.progress[t];
   // should_reclaim_retry()
   if (progress > 0 && order <= PAGE_ALLOC_COSTLY_ORDER) s.noProgress[t] = 0;

@@ -113,6 +113,8 @@ export class AllocStallModel implements MemallocTaskView {
   /** A reporter that wants the slow path's stall check / failure report (warn_alloc). */
   addObserver(o: SlowpathObserver): void {
     this.s.observers.push(o);
+    if (o.stallCheckSite === "after-reclaim") this.s.checkAfterReclaim.push(o);
+    else this.s.checkBeforeReclaim.push(o);
   }
   addListener(l: SlowpathListener): void {
     this.s.listeners.push(l);

@@ -236,7 +236,11 @@ export interface StallState {
   readonly stats: StallModelStats;
   /** out_of_memory() calls (kmallocwd's out_of_memory_count). */
   oomCount: number;
+  /** Every observer (allocFailure at nopage)... */
   readonly observers: SlowpathObserver[];
+  /** ...and by the site of their stall check. */
+  readonly checkBeforeReclaim: SlowpathObserver[];
+  readonly checkAfterReclaim: SlowpathObserver[];
   /** The primary MemallocTable. */
   readonly table: MemallocTable;
   /** Every MemallocTable kept up to date: the primary one plus any added (one per watchdog). */
@@ -357,6 +361,8 @@ export function createStallState(cfg: StallModelConfig): StallState {
     },
     oomCount: 0,
     observers: [],
+    checkBeforeReclaim: [],
+    checkAfterReclaim: [],
     table,
     tables: [table],
     listeners: [],

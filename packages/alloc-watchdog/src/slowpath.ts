@@ -215,9 +215,9 @@ function retry(s: StallState, t: number): void {
   wakeKswapd(s);
   const pfn = getPageFromFreelist(s, t, WMARK_MIN);
   if (pfn >= 0) return gotPage(s, t, pfn);
-  // the v4.9–v4.14 stall check sits here: after a failed attempt, before direct reclaim
+  // the v4.11–v4.14 stall check sits here: after a failed attempt, before direct reclaim
   const gfp = s.agfp[t];
-  for (const o of s.observers) o.stallCheck(t, gfp, s.aorder[t], s.allocStart[t]);
+  for (const o of s.checkBeforeReclaim) o.stallCheck(t, gfp, s.aorder[t], s.allocStart[t]);
   s.progress[t] = 0;
   reclaimBegin(s, t);
 }

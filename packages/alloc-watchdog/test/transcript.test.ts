@@ -29,7 +29,8 @@ function transcript(cfg: Omit<StallModelConfig, "scheduler" | "allocator" | "log
   const line = (tag: string) => (l: string) => void h.update(`${sched.now()} ${tag} ${l}\n`);
   const model = new AllocStallModel({ ...cfg, allocator: alloc, scheduler: sched, log: line("k") });
   model.addListener({ begin: (t, ns) => void h.update(`b ${t} ${ns}\n`), end: (t, ns, ok) => void h.update(`e ${t} ${ns} ${ok}\n`) });
-  model.addObserver(new WarnAllocStall({ tasks: model, clock: sched, log: line("w") }));
+  // the site the model had when the digests were recorded
+  model.addObserver(new WarnAllocStall({ tasks: model, clock: sched, log: line("w"), stallCheckSite: "before-reclaim" }));
   const table = new MemallocTable();
   model.addTable(table);
   const wd = new MemallocWatchdog({ scheduler: sched, tasks: model, table, log: line("m"), timeoutSecs: 10, oomCount: () => model.oomCount });
