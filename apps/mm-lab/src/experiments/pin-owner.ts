@@ -9,7 +9,9 @@ import { MmError } from "@mm/api";
 import { type AnyExperiment, defineExperiment, type RunIO, type RunRequest } from "../experiment.js";
 import { type ConfigOf, defineParams, type RawArgs } from "../params.js";
 import { resolveRequest } from "../request.js";
+import { defaultJobs } from "../sweep/pool.js";
 import { grid, meanCi, wilson } from "./pin-owner/local-sweep.js";
+import { runMapSeeds } from "./pin-owner/map-pool.js";
 import { DEFAULT_CONFIG, type PinOwnerConfig, type PolicySpec, policies, type ReadResult, runPass } from "./pin-owner/run.js";
 
 const d = DEFAULT_CONFIG;
@@ -146,13 +148,27 @@ export function mapRun(config: PinOwnerConfig, seed: number, ids: readonly strin
   return runPass({ ...config, seed }, mapSpecs(ids), MAP_AXES.readAtMs).reads.flat();
 }
 
-/** Run the map over `ss`, summarised per cell. */
+/** Run the map over `ss` in this thread, summarised per cell. */
 export function runPinOwnerMap(config: PinOwnerConfig, ss: readonly number[], ids?: readonly string[], onSeed?: () => void): MapCell[] {
   const bySeed = ss.map((s) => {
     const r = mapRun(config, s, ids);
     onSeed?.();
     return r;
   });
+  return summarizeMap(ss, bySeed);
+}
+
+/**
+ * The same map with the seeds on `jobs` worker threads (default: every core). Equal to
+ * runPinOwnerMap (seeds are independent passes, kept in seed order): a test checks it.
+ */
+export async function runPinOwnerMapJobs(config: PinOwnerConfig, ss: readonly number[], ids?: readonly string[], jobs = defaultJobs(), onSeed?: () => void): Promise<MapCell[]> {
+  const bySeed = await runMapSeeds(config, ss, ids, jobs, (s) => mapRun(config, s, ids), onSeed);
+  return summarizeMap(ss, bySeed);
+}
+
+/** Per cell over seeds: the named proportion with its Wilson interval, window and rate with t intervals. */
+function summarizeMap(ss: readonly number[], bySeed: readonly (readonly ReadResult[])[]): MapCell[] {
   const cells: MapCell[] = [];
   const n = bySeed[0].length;
   for (let i = 0; i < n; i++) {
@@ -238,11 +254,11 @@ export const pinOwnerExperiment: AnyExperiment = defineExperiment({
       },
     };
   },
-  report(req: RunRequest<PinOwnerParams>, io: RunIO): void {
+  async report(req: RunRequest<PinOwnerParams>, io: RunIO): Promise<void> {
     const config = configOf(req.config, req.seeds[0] ?? 1);
     if (req.config.map) {
       const progress = io.progress(req.seeds.length, "pin-owner map");
-      const cells = runPinOwnerMap(config, req.seeds, req.policies, () => progress.tick());
+      const cells = await runPinOwnerMapJobs(config, req.seeds, req.policies, defaultJobs(), () => progress.tick());
       progress.stop();
       if (req.json) for (const c of cells) io.write(`${JSON.stringify({ experiment: "pin-owner", config, ...c })}\n`);
       else io.write(formatPinOwnerMap(config, cells));
