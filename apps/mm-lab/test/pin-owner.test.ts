@@ -202,7 +202,8 @@ describe("pin-owner map", () => {
   });
 
   it("the map on worker threads equals the map in this thread (seeds kept in order)", async () => {
-    const config = { ...DEFAULT_CONFIG, memoryMb: 64, opsPerSec: 20_000 };
+    // a light workload: the property is about ordering and equality, not the numbers
+    const config = { ...DEFAULT_CONFIG, memoryMb: 64, opsPerSec: 5_000 };
     const ids = ["ref-cma"];
     const here = runPinOwnerMap(config, [2, 1], ids);
     let ticks = 0;

@@ -36,7 +36,7 @@ export async function runMapSeeds(
   const ext = import.meta.url.endsWith(".ts") ? "ts" : "js";
   const module = new URL(`./map-worker.${ext}`, import.meta.url);
   let next = 0;
-  let failure: string | null = null;
+  let failure = null as string | null;
   await new Promise<void>((resolve) => {
     let live = Math.min(jobs, seeds.length);
     const n = live;
