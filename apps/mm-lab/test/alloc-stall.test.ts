@@ -3,7 +3,7 @@ import { isMmError } from "@mm/api";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../src/cli.js";
 import { withoutRunRecord } from "./cli-helper.js";
-import { allocStallConfigFromArgs } from "../src/experiments/alloc-stall.js";
+import { allocStallConfigFromArgs, formatStallMap, MAP_POLICIES, type StallMapCell } from "../src/experiments/alloc-stall.js";
 import { formatReport, formatTable } from "../src/experiments/alloc-stall/format.js";
 import { POLICIES, type ScenarioResult } from "../src/experiments/alloc-stall/run.js";
 
@@ -67,5 +67,20 @@ describe("alloc-stall experiment (buddy + sim + alloc-watchdog)", () => {
       expect(isMmError(err, "EINVAL")).toBe(true);
     }
     expect(allocStallConfigFromArgs({ scenario: "oom-lock,mass-stall", seed: "5" })).toEqual({ scenarios: ["oom-lock", "mass-stall"], seed: 5, scale: 1 });
+  });
+
+  it("prints the map within 100 columns at its widest cells, both stall-check sites and kmallocwd 10/30/60 s", () => {
+    const wide = { mean: 100, lo: 100, hi: 100 };
+    const cell: StallMapCell = {
+      waiters: 300,
+      holdMs: 10,
+      ioMs: 50,
+      seeds: [1, 2, 3],
+      stalls: { mean: 99999, lo: 0, hi: 0 },
+      policies: MAP_POLICIES.map((p) => ({ policy: p.name, blocked: wide, latencyS: { mean: 999.9, lo: 0, hi: 0 } })),
+    };
+    const text = formatStallMap([cell, cell]);
+    for (const l of text.split("\n")) expect(l.length).toBeLessThanOrEqual(100);
+    expect(MAP_POLICIES.map((p) => p.name)).toEqual(["warn_alloc v4.9-4.10", "warn_alloc v4.11-4.14", "kmallocwd 10s", "kmallocwd 30s", "kmallocwd 60s"]);
   });
 });
