@@ -135,7 +135,7 @@ export function formatStallMap(cells: readonly StallMapCell[]): string {
     Number.isNaN(x.mean) ? "-" : `${x.mean.toFixed(0)} [${Math.max(0, x.lo).toFixed(0)},${Math.min(100, x.hi).toFixed(0)}]`;
   const lines = [
     `alloc-stall map: slow-reclaim, ${STALL_MAP_DURATION_S} s, seeds 1..${cells[0]?.seeds.length ?? 0}; cells: % of stuck stalls named while`,
-    "blocked, mean [95 % t interval] over seeds (warn_alloc's 0 is its mechanism: see the single run's notes).",
+    "blocked, mean [95 % t interval] over seeds; warn_alloc's 0 is its mechanism (see the single run).",
     "warn 4.9-4.10 checks after a failed reclaim pass, warn 4.11-4.14 before each pass (9a67f6488eca).",
     "",
     `${"waiters".padStart(7)}${"hold".padStart(6)}${"io".padStart(5)}${"stalls".padStart(8)}  ` + MAP_POLICIES.map((p) => p.short.padEnd(COL)).join("").trimEnd(),
