@@ -138,16 +138,16 @@ export function formatStallMap(cells: readonly StallMapCell[]): string {
     "blocked, mean [95 % t interval] over seeds; warn_alloc's 0 is its mechanism (see the single run).",
     "warn 4.9-4.10 checks after a failed reclaim pass, warn 4.11-4.14 before each pass (9a67f6488eca).",
     "",
-    `${"waiters".padStart(7)}${"hold".padStart(6)}${"io".padStart(5)}${"stalls".padStart(8)}  ` + MAP_POLICIES.map((p) => p.short.padEnd(COL)).join("").trimEnd(),
+    `${"waiters".padStart(7)}${"hold".padStart(6)}${"io".padStart(5)}${"stalls".padStart(7)}  ` + MAP_POLICIES.map((p) => p.short.padEnd(COL)).join("").trimEnd(),
   ];
   for (const c of cells) {
-    let l = `${String(c.waiters).padStart(7)}${`${c.holdMs}ms`.padStart(6)}${`${c.ioMs}ms`.padStart(5)}${c.stalls.mean.toFixed(0).padStart(8)}  `;
+    let l = `${String(c.waiters).padStart(7)}${`${c.holdMs}ms`.padStart(6)}${`${c.ioMs}ms`.padStart(5)}${c.stalls.mean.toFixed(0).padStart(7)}  `;
     l += c.policies.map((p) => ci(p.blocked).padEnd(COL)).join("");
     lines.push(l.trimEnd());
   }
   lines.push("", "median latency of the first naming past 10 s, s, mean over seeds:");
   for (const c of cells) {
-    let l = `${String(c.waiters).padStart(7)}${`${c.holdMs}ms`.padStart(6)}${`${c.ioMs}ms`.padStart(5)}${"".padStart(8)}  `;
+    let l = `${String(c.waiters).padStart(7)}${`${c.holdMs}ms`.padStart(6)}${`${c.ioMs}ms`.padStart(5)}${"".padStart(7)}  `;
     l += c.policies.map((p) => (Number.isNaN(p.latencyS.mean) ? "-" : p.latencyS.mean.toFixed(1)).padEnd(COL)).join("");
     lines.push(l.trimEnd());
   }
