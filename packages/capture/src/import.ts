@@ -5,7 +5,7 @@
  * history that reproduces zoneinfo (boot.ts), place the records (place.ts), compare (compare.ts).
  */
 import { MIGRATE_CMA, MIGRATE_ISOLATE, MmError } from "@mm/api";
-import { createMachine, parseBuddyinfo, parsePagetypeinfo, type BuddyinfoRow, type BuddyMachine, type Pagetypeinfo } from "@mm/buddy";
+import { createMachine, parseBuddyinfo, parsePagetypeinfo, type BuddyinfoRow, type BuddyMachine, type MachineOptions, type Pagetypeinfo } from "@mm/buddy";
 import { bootCapture, machineOptions, thpEvidence, type BootChoice } from "./boot.js";
 import { compareCapture, type MatchReport } from "./compare.js";
 import { parseDmesg, type Dmesg } from "./dmesg.js";
@@ -26,6 +26,12 @@ export interface ImportOptions {
    */
   readonly lenient?: boolean;
 }
+
+/**
+ * What a caller may wire into a rebuilt machine: its clock, `current`, printk and reclaim. The
+ * memory map, reservations and watermark history stay the capture's (they are what was imported).
+ */
+export type MachineWiring = Pick<MachineOptions, "clock" | "tasks" | "log" | "reclaim" | "warnRatelimit" | "hz" | "cpuset" | "gfpEra" | "maxSlowpathRetries">;
 
 /** The parsed optional files (null = absent, or skipped under lenient). */
 export interface ParsedFiles {
@@ -56,8 +62,10 @@ export interface ImportedCapture {
   readonly report: MatchReport;
   /** Mixed blocks per zone index and migratetype (from the dump). */
   readonly mixed: readonly (readonly number[])[];
-  /** A fresh machine in the same state (what-if runs mutate theirs). */
-  rebuild(): BuddyMachine;
+  /** The options the machine was booted with (memory map, reservations, watermark history). */
+  readonly machineOptions: MachineOptions;
+  /** A fresh machine in the same state (what-if runs mutate theirs), optionally wired to a simulation. */
+  rebuild(wiring?: MachineWiring): BuddyMachine;
 }
 
 /**
@@ -150,8 +158,9 @@ export function importCapture(input: CaptureInput, options: ImportOptions = {}):
     isolatedBlocks,
     report,
     mixed,
-    rebuild(): BuddyMachine {
-      const m = createMachine(mopts);
+    machineOptions: mopts,
+    rebuild(wiring: MachineWiring = {}): BuddyMachine {
+      const m = createMachine({ ...mopts, ...wiring });
       placeRecords(m, dump, index);
       return m;
     },

@@ -22,7 +22,7 @@ export {
   type PagetypeinfoMatch,
   type ZoneMatch,
 } from "./compare.js";
-export { importCapture, type ImportedCapture, type ImportOptions, type ParsedFiles } from "./import.js";
+export { importCapture, type ImportedCapture, type ImportOptions, type MachineWiring, type ParsedFiles } from "./import.js";
 export { reportingWhatIf, type ReportingWhatIf, type ReportingWhatIfOptions } from "./whatif/page-reporting.js";
 export {
   ownerFragmentation,

@@ -7,6 +7,7 @@
  */
 import { MmError } from "@mm/api";
 import { type AnyExperiment, defineExperiment, type RunIO, type RunRequest } from "../experiment.js";
+import { checkFrom, FROM_PARAM } from "../from-capture.js";
 import { type ConfigOf, defineParams, type RawArgs } from "../params.js";
 import { resolveRequest } from "../request.js";
 import { grid, meanCi, wilson } from "./pin-owner/local-sweep.js";
@@ -33,6 +34,7 @@ export const PIN_OWNER_PARAMS = defineParams({
   hotReadsPerSec: { kind: "float", min: 0, max: 1e5, default: d.hotReadsPerSec, doc: "reads of the driver's pages by another task, per second", why: "a composer at 20 Hz holding each reference ~30 ms (model choice)" },
   refilterDelayMs: { kind: "duration", unit: "ms", min: 0, max: 600_000, default: d.refilterDelayMs, doc: "failure to re-filter delay of the re-filter policy", why: "a script on the failure instance's trace_pipe reacts within a second (model choice)" },
   map: { kind: "bool", default: false, axis: false, doc: "the map over CPUs x buffer x read time, over --seeds", why: "off: the single run's table; the map is the evidence" },
+  from: FROM_PARAM,
 });
 
 type PinOwnerParams = ConfigOf<typeof PIN_OWNER_PARAMS>;
@@ -50,6 +52,7 @@ function configOf(c: PinOwnerParams, seed: number): PinOwnerConfig {
     readAtMs: c.readAtMs,
     hotReadsPerSec: c.hotReadsPerSec,
     refilterDelayMs: c.refilterDelayMs,
+    from: c.from,
   };
 }
 
@@ -219,6 +222,7 @@ export const pinOwnerExperiment: AnyExperiment = defineExperiment({
     bytesPerSec: { kind: "number", unit: "B/s", doc: "buffer bytes per simulated second" },
     fileBytes: { kind: "number", unit: "B", doc: "bytes trace-cmd record wrote" },
   },
+  check: (c: PinOwnerParams) => checkFrom(PIN_OWNER_PARAMS, c, ["memoryMb"], "the capture's machine has its own size"),
   runOne(c: PinOwnerParams, seed: number, policy: string | undefined) {
     const spec = policies().find((p) => p.id === policy);
     if (spec === undefined) throw new MmError("EINVAL", `unknown pin-owner policy "${policy}"`);
