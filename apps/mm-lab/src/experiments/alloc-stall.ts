@@ -211,6 +211,6 @@ export const allocStall: AnyExperiment = defineExperiment({
     const bar = io.progress(c.scenarios.length, "alloc-stall");
     const results = runAllocStall(c, () => bar.tick(), req.policies.map(specOf));
     bar.stop();
-    io.write(req.json ? formatJson(results) : formatReport(results, c.seed));
+    io.write(req.json ? formatJson(results) : `${c.from != null ? `machine: ${c.from.label}\n` : ""}${formatReport(results, c.seed)}`);
   },
 });

@@ -5,9 +5,9 @@
  * in its own instance, trace-cmd record, or David's re-filter on the failed pfn). Default: one run,
  * one read; `--map`: the map over CPUs x buffer size x read time, seeds 1..n, with intervals.
  */
-import { MmError } from "@mm/api";
+import { MIGRATE_CMA, MmError } from "@mm/api";
 import { type AnyExperiment, defineExperiment, type RunIO, type RunRequest } from "../experiment.js";
-import { checkFrom, FROM_PARAM } from "../from-capture.js";
+import { checkFrom, FROM_PARAM, fromCapture } from "../from-capture.js";
 import { type ConfigOf, defineParams, type RawArgs } from "../params.js";
 import { resolveRequest } from "../request.js";
 import { grid, meanCi, wilson } from "./pin-owner/local-sweep.js";
@@ -75,7 +75,10 @@ const fmtS = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
 export function formatPinOwnerTable(config: PinOwnerConfig, rows: readonly ReadResult[]): string {
   const c = config;
   const first = rows[0];
-  let out = `pin-owner: ${c.memoryMb} MiB, CMA 1/${c.cmaDivisor}, ${c.nrCpus} CPUs, ${c.bufferKb} KB/CPU, `;
+  const from = c.from != null ? fromCapture(c.from) : null;
+  const target = from === null ? "" : from.capture.machine.pageblockMt.includes(MIGRATE_CMA) ? "its CMA pageblocks" : "its Movable pageblocks (no CMA)";
+  let out = from === null ? `pin-owner: ${c.memoryMb} MiB, CMA 1/${c.cmaDivisor}, ` : `pin-owner: ${from.label}; target ${target}\n  `;
+  out += `${c.nrCpus} CPUs, ${c.bufferKb} KB/CPU, `;
   out += `${Math.round(first?.putsPerSec ?? 0)} puts/s; seed ${c.seed}\n`;
   out += `driver pins ${c.nrPins} pages at ${c.pinAtMs} ms; cma_alloc fails from ${c.failAtMs} ms every ${c.cmaRetryMs} ms `;
   out += `(${first?.cmaAttempts ?? 0} attempts, last ret ${first?.cmaResult ?? 0});\n`;
