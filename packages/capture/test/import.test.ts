@@ -74,6 +74,13 @@ describe("importing the 6.1 fixture (decimal PFN, free_ts)", () => {
     expect(again.buddyinfo()).toBe(imp.machine.buddyinfo());
     expect(Buffer.from(again.flags).equals(Buffer.from(imp.machine.flags))).toBe(true);
   });
+
+  it("a rebuild wired to a clock keeps the capture's memory map and watermarks", () => {
+    const wired = imp.rebuild({ clock: { now: () => 5e9 }, hz: 100 });
+    expect(wired.buddyinfo()).toBe(imp.machine.buddyinfo());
+    expect(wired.zones.map((z) => [z.managed, ...z.watermarks, ...z.lowmemReserve])).toEqual(imp.machine.zones.map((z) => [z.managed, ...z.watermarks, ...z.lowmemReserve]));
+    expect(imp.machineOptions.ranges).toEqual(imp.plan.ranges);
+  });
 });
 
 describe("the same allocations in the 6.12 format (hex PFN, no free_ts)", () => {

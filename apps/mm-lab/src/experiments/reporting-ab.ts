@@ -185,7 +185,7 @@ export const reportingAb: AnyExperiment = defineExperiment({
   check: (c) => (fromOf(c) !== null ? checkFrom(REPORTING_AB_PARAMS, c, SYNTHETIC, "the capture is the guest") : void scenarioOf(c, REPORTING_OFF)),
   runOne(c, seed, policy) {
     const from = fromOf(c);
-    return from === null ? reportingAbRunOne(c, seed, policy) : ({ metrics: reportingAbFromCapture(from, seed, policy) } as RunOutput<ReportingAbMetric>);
+    return from === null ? reportingAbRunOne(c, seed, policy) : { metrics: reportingAbFromCapture(from, seed, policy) };
   },
   async report(req, io) {
     if (fromOf(req.config) !== null) return reportCaptureReporting(req, io);
