@@ -130,6 +130,11 @@ describe.each(CAPTURES)("--from %s", (_label, dir, format) => {
     const { startPfn, endPfn } = w.cmaRange();
     for (let p = startPfn; p < endPfn; p += 512) expect(m.pageblockMigratetype(p)).toBe(MIGRATE_MOVABLE);
     for (const p of w.pins) expect(p >= startPfn && p < endPfn).toBe(true);
+    // a whole run: the capture's alloc_contig_range fails on the driver's pages, and page_pinner records each
+    const exp = experimentByName("pin-owner");
+    const r = exp.runOne(configOf("pin-owner", dir), 1, "pinner").metrics;
+    expect(r.failuresFound).toBe(DEFAULT_CONFIG.nrPins);
+    expect(exp.runOne(configOf("pin-owner", dir), 1, "pinner").metrics).toEqual(r);
   });
 
   it("alloc-stall: the capture's zone sizes and watermarks under the slow-path model, deterministic", () => {
