@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global URL, Buffer, console, process */
 /**
  * Issue #18's acceptance, whole process: "a 17 MB dump imports in <= 3 s". Builds the bench's
  * 17 MB capture (big-dump.ts: the fixture's records plus a copy shifted by 65536 pfns, cut at
