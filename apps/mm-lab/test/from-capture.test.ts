@@ -10,7 +10,8 @@ import { describe, expect, it } from "vitest";
 import { MIGRATE_MOVABLE, WMARK_MIN } from "@mm/api";
 import { reportingWhatIf } from "@mm/capture";
 import { experimentByName } from "../src/cli.js";
-import { fromCapture, fromCaptureImports } from "../src/from-capture.js";
+import { experiments } from "../src/experiments/index.js";
+import { FROM_PARAM, fromCapture, fromCaptureImports } from "../src/from-capture.js";
 import { runBuddyinfo } from "../src/experiments/buddyinfo.js";
 import { runSeed000 } from "../src/experiments/page-owner.js";
 import { buddyStallAllocator } from "../src/experiments/alloc-stall/allocator.js";
@@ -150,6 +151,12 @@ describe.each(CAPTURES)("--from %s", (_label, dir, format) => {
 });
 
 describe("--from at the CLI and in sweeps", () => {
+  it("every experiment declares the one parameter, and --help shows it", async () => {
+    for (const e of experiments) expect(e.params.from, e.name).toBe(FROM_PARAM);
+    const help = await cliMain("run", "alloc-stall", "--help");
+    expect(help.out.replace(/\s+/g, " ")).toContain("--from <dir> start from a real machine imported from this capture directory");
+  });
+
   it("refuses knobs of the synthetic machine, a missing directory, a directory without a dump", async () => {
     const mem = await cliMain("run", "buddyinfo", "--from", FIXTURE, "--memory", "256");
     expect([mem.code, mem.out]).toEqual([2, ""]);
