@@ -91,14 +91,14 @@ export function reportingAbFromCapture(from: FromCapture, seed: number, policy: 
 }
 
 /** The table of a capture run: one row per policy. */
-export function formatCaptureReporting(from: FromCapture, rows: readonly ReportingWhatIf[]): string {
+export function formatCaptureReporting(from: FromCapture, rows: readonly ReportingWhatIf[], seed = 0): string {
   const t = new Table({
     head: ["policy", "free at start", "peak isolated", "free at peak", "min/low", "below low", "report calls", "reported", "discarded ‰"],
     style: { head: [], border: [], compact: true },
   });
   for (const r of rows)
     t.push([r.policy, String(r.freeAtStart), String(r.peakIsolated), String(r.freeAtPeak), `${r.sumMin}/${r.sumLow}`, String(r.belowLow), String(r.reportCalls), String(r.reportedPages), String(r.discardedPermille)]);
-  return `free page reporting on ${from.label}\n(one registration on the imported free memory, nothing else running; sizes in 4 KiB pages)\n${t.toString()}\n`;
+  return `free page reporting on ${from.label}\n(one registration on the imported free memory, nothing else running, seed ${seed}; sizes in 4 KiB pages)\n${t.toString()}\n`;
 }
 
 /** reporting-ab's `run` path with --from: the capture table instead of the synthetic map. */
@@ -108,7 +108,7 @@ export function reportCaptureReporting(req: RunRequest, io: RunIO, reportingOrde
   const seed = req.seeds[0] ?? 0;
   const rows = req.policies.map((p) => captureReportingRun(from, p, seed, reportingOrder));
   if (req.json) for (const r of rows) io.write(`${JSON.stringify({ from: from.dir, digest: from.digest, seed, ...r })}\n`);
-  else io.write(formatCaptureReporting(from, rows));
+  else io.write(formatCaptureReporting(from, rows, seed));
 }
 
 export const captureReporting: AnyExperiment = defineExperiment({
