@@ -26,9 +26,9 @@ describe("alloc-stall experiment (buddy + sim + alloc-watchdog)", () => {
     const args = ["run", "alloc-stall", "--scenario", "oom-lock", "--scale", "0.25", "--seed", "3", "--json"];
     const a = await cli(...args);
     expect(await cli(...args)).toBe(a);
-    const r = JSON.parse(a) as ScenarioResult & { config: { scale: number; scenario: string; policies: string[] } };
+    const r = JSON.parse(a) as ScenarioResult & { config: { scale: number; scenario: string; policies: string[]; from: string | null } };
     expect(r.seed).toBe(3);
-    expect(r.config).toEqual({ scenario: "oom-lock", scale: 0.25, policies: POLICIES.map((p) => p.name) });
+    expect(r.config).toEqual({ scenario: "oom-lock", scale: 0.25, policies: POLICIES.map((p) => p.name), from: null });
     expect(r.policies.map((p) => p.policy)).toEqual(POLICIES.map((p) => p.name));
     const ts = String.raw`\[ *\d+\.\d{6}\] `;
     const v49 = policy(r, "warn_alloc v4.9-4.10");

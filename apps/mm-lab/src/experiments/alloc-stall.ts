@@ -7,6 +7,7 @@
  */
 import { MmError } from "@mm/api";
 import { type AnyExperiment, defineExperiment, type RunIO, type RunRequest } from "../experiment.js";
+import { checkFrom, FROM_PARAM, type FromCapture, fromOf } from "../from-capture.js";
 import { type ConfigOf, defineParams, type RawArgs } from "../params.js";
 import { resolveRequest } from "../request.js";
 import { formatJson, formatReport } from "./alloc-stall/format.js";
@@ -19,6 +20,8 @@ export interface AllocStallConfig {
   readonly seed: number;
   /** Shrinks task counts and durations for quick runs (0 < scale <= 1). */
   readonly scale: number;
+  /** Start from a capture's machine instead of the scenario's fresh one. */
+  readonly from?: FromCapture | null;
 }
 
 export const DEFAULT_ALLOC_STALL: AllocStallConfig = { scenarios: Object.keys(SCENARIOS), seed: 1, scale: 1 };
@@ -49,6 +52,7 @@ export const ALLOC_STALL_PARAMS = defineParams({
     doc: "the map over waiters x hold x I/O x kmallocwd timeout (slow-reclaim), over --seeds",
     why: "off: the single run's table; the map is the evidence",
   },
+  from: FROM_PARAM,
 });
 
 type AllocStallParams = ConfigOf<typeof ALLOC_STALL_PARAMS>;
@@ -61,7 +65,7 @@ export function allocStallConfigFromArgs(args: RawArgs): AllocStallConfig {
 
 export function runAllocStall(c: AllocStallConfig, onDone?: () => void, policies: readonly PolicySpec[] = POLICIES): ScenarioResult[] {
   return c.scenarios.map((name) => {
-    const r = runScenario(scenarioByName(name, c.scale), c.seed, policies);
+    const r = runScenario(scenarioByName(name, c.scale), c.seed, policies, c.from ?? null);
     onDone?.();
     return r;
   });
@@ -184,9 +188,10 @@ export const allocStall: AnyExperiment = defineExperiment({
     bytes: { kind: "number", unit: "B", doc: "log bytes printed" },
     maxBurstBytes: { kind: "number", unit: "B", doc: "largest single report" },
   },
+  check: (c: AllocStallParams) => checkFrom(ALLOC_STALL_PARAMS, c, ["map"], "the map varies the synthetic slow-reclaim guest"),
   runOne(c: AllocStallParams, seed: number, policy: string | undefined) {
     if (c.scenario.length !== 1) throw new MmError("EINVAL", `alloc-stall runs one scenario per run, got ${c.scenario.join(",")}`);
-    const r = runScenario(scenarioByName(String(c.scenario[0]), c.scale), seed, [specOf(policy ?? POLICIES[0].name)]);
+    const r = runScenario(scenarioByName(String(c.scenario[0]), c.scale), seed, [specOf(policy ?? POLICIES[0].name)], fromOf(c));
     const p = r.policies[0];
     return {
       metrics: {
@@ -212,10 +217,10 @@ export const allocStall: AnyExperiment = defineExperiment({
       else io.write(formatStallMap(cells));
       return;
     }
-    const c: AllocStallConfig = { scenarios: req.config.scenario as string[], seed: req.seeds[0] ?? 1, scale: req.config.scale };
+    const c: AllocStallConfig = { scenarios: req.config.scenario as string[], seed: req.seeds[0] ?? 1, scale: req.config.scale, from: fromOf(req.config) };
     const bar = io.progress(c.scenarios.length, "alloc-stall");
     const results = runAllocStall(c, () => bar.tick(), req.policies.map(specOf));
     bar.stop();
-    io.write(req.json ? formatJson(results, { scale: c.scale, policies: req.policies }) : formatReport(results, c.seed));
+    io.write(req.json ? formatJson(results, { scale: c.scale, policies: req.policies, from: c.from?.label ?? null }) : `${c.from != null ? `machine: ${c.from.label}\n` : ""}${formatReport(results, c.seed)}`);
   },
 });

@@ -119,7 +119,7 @@ export function formatReport(results: readonly ScenarioResult[], seed: number): 
 }
 
 /** JSON lines: one object per scenario, with its seed and the run's configuration (samples of the printed lines included). */
-export function formatJson(results: readonly ScenarioResult[], config: { readonly scale: number; readonly policies: readonly string[] }): string {
+export function formatJson(results: readonly ScenarioResult[], config: { readonly scale: number; readonly policies: readonly string[]; readonly from: string | null }): string {
   const nan = (_k: string, v: unknown) => (typeof v === "number" && Number.isNaN(v) ? null : v);
   return results.map((r) => JSON.stringify({ experiment: "alloc-stall", config: { scenario: r.scenario, ...config }, ...r }, nan)).join("\n") + "\n";
 }

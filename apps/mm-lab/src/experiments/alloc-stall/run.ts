@@ -5,6 +5,7 @@
  */
 import { MmError } from "@mm/api";
 import { createMachine } from "@mm/buddy";
+import type { FromCapture } from "../../from-capture.js";
 import { createSim } from "@mm/sim";
 import {
   AllocStallModel,
@@ -127,10 +128,11 @@ function closeBurst(m: Meter): void {
   m.burst = 0;
 }
 
-export function runScenario(sc: Scenario, seed: number, policies: readonly PolicySpec[] = POLICIES): ScenarioResult {
+/** `from`: start from a capture's machine (its zones, watermarks and allocations) instead of a fresh `sc.memoryMiB` one. */
+export function runScenario(sc: Scenario, seed: number, policies: readonly PolicySpec[] = POLICIES, from: FromCapture | null = null): ScenarioResult {
   if (!Number.isSafeInteger(seed)) throw new MmError("EINVAL", `seed must be an integer, got ${seed}`);
   const sim = createSim({ seed });
-  const machine = createMachine({ memoryBytes: sc.memoryMiB << 20, clock: sim, hz: HZ });
+  const machine = from !== null ? from.machine({ clock: sim, hz: HZ }) : createMachine({ memoryBytes: sc.memoryMiB << 20, clock: sim, hz: HZ });
   const allocator = buddyStallAllocator(machine);
   const prng = sim.prng.fork("alloc-stall");
   const model = new AllocStallModel({
