@@ -47,6 +47,13 @@ export class Zone implements ZoneView {
   /** ZONE_BOOSTED_WATERMARK. */
   boostedFlag = false;
   readonly lowmemReserve: number[] = new Array<number>(MAX_NR_ZONES).fill(0);
+  /**
+   * managed pages when __setup_per_zone_wmarks / setup_per_zone_lowmem_reserve last ran (-1:
+   * never). Late frees change managed without recomputing, as in the kernel; the invariant
+   * checker recomputes both from these.
+   */
+  wmarkBasisManaged = -1;
+  lowmemBasisManaged = -1;
   constructor(
     readonly idx: number,
     readonly startPfn: number,
@@ -128,6 +135,8 @@ export class NodeState {
 
   // ---- policy knobs and boot state
   minFreeKbytes = 0;
+  /** @internal pages_min of the last __setup_per_zone_wmarks (-1: never). */
+  wmarkBasisPagesMin = -1;
   userMinFreeKbytes = -1;
   watermarkScaleFactor: number;
   watermarkBoostFactor: number;
