@@ -8,7 +8,7 @@
 import { GFP_NOWAIT, __GFP_NOWARN, type Gfp, type Order, type Pfn } from "@mm/api";
 import type { ShadowTask } from "./api.js";
 import { CLEAR_ALLOCATED, CLEAR_OWNER, OWNER_BITS, commId, type OwnerCore } from "./owner-core.js";
-import { assignRange, type FreeRecords } from "./records.js";
+import { assignRange } from "./records.js";
 import { saveStack } from "./save-stack.js";
 
 // Module-local copies: under a module runner (vitest) every read of an imported binding is a
@@ -31,14 +31,36 @@ export function writeAlloc(s: OwnerCore, pfn: Pfn, end: Pfn, handle: number, ord
   const ts = s.clock.now();
   const cid = internComm(s, task.comm);
   const a = s.a;
-  const r = a.take(end - pfn);
-  a.handle[r] = handle;
-  a.gfp[r] = gfp;
-  a.reason[r] = -1;
-  a.pid[r] = task.pid;
-  a.tgid[r] = task.tgid;
-  a.ts[r] = ts;
-  a.comm[r] = cid;
+  const pid = task.pid;
+  const tgid = task.tgid;
+  let r = s.lastAlloc;
+  // The last record written, if still alive and equal in every field, is shared rather than
+  // repeated (a task allocating at one instant: boot, a frozen clock). Not under inline storage,
+  // whose caller writes the frames into the record afterwards.
+  if (
+    !s.inline &&
+    r !== 0 &&
+    a.refs[r] !== 0 &&
+    a.handle[r] === handle &&
+    a.gfp[r] === gfp &&
+    a.reason[r] === -1 &&
+    a.pid[r] === pid &&
+    a.tgid[r] === tgid &&
+    a.ts[r] === ts &&
+    a.comm[r] === cid
+  ) {
+    a.refs[r] += end - pfn;
+  } else {
+    r = a.take(end - pfn);
+    a.handle[r] = handle;
+    a.gfp[r] = gfp;
+    a.reason[r] = -1;
+    a.pid[r] = pid;
+    a.tgid[r] = tgid;
+    a.ts[r] = ts;
+    a.comm[r] = cid;
+    s.lastAlloc = r;
+  }
   assign(a, s.alloc, pfn, end, r);
   const orderA = s.order;
   const flags = s.flags;
@@ -88,40 +110,61 @@ export function resetPageOwner(s: OwnerCore, pfn: Pfn, order: Order): void {
   for (let p = pfn; p < end; p++) flags[p] &= NOT_ALLOCATED;
   const f = s.f;
   if (s.traits.freePids) {
-    const r = f.take(end - pfn);
-    f.freeHandle[r] = h;
-    f.freeTs[r] = freeTs;
-    f.freePid[r] = task.pid;
-    f.freeTgid[r] = task.tgid;
+    const pid = task.pid;
+    const tgid = task.tgid;
+    let r = s.lastFree;
+    // As writeAlloc: an equal live record is shared.
+    if (r !== 0 && f.refs[r] !== 0 && f.freeHandle[r] === h && f.freeTs[r] === freeTs && f.freePid[r] === pid && f.freeTgid[r] === tgid) {
+      f.refs[r] += end - pfn;
+    } else {
+      r = f.take(end - pfn);
+      f.freeHandle[r] = h;
+      f.freeTs[r] = freeTs;
+      f.freePid[r] = pid;
+      f.freeTgid[r] = tgid;
+      s.lastFree = r;
+    }
     assign(f, s.free, pfn, end, r);
   } else {
     // free_pid / free_tgid are not written: each page keeps what it had.
-    writeFreeKeepPids(f, s.free, pfn, end, h, freeTs);
+    writeFreeKeepPids(s, pfn, end, h, freeTs);
   }
   if (s.counts !== null && oldHandle !== s.earlyHandle) s.counts.dec(oldHandle, 1 << order);
 }
 
 /** free_handle and free_ts_nsec over [start, end), keeping each page's free_pid / free_tgid. */
-function writeFreeKeepPids(f: FreeRecords, idx: Uint32Array, start: number, end: number, h: number, ts: number): void {
+function writeFreeKeepPids(s: OwnerCore, start: number, end: number, h: number, ts: number): void {
+  const f = s.f;
+  const idx = s.free;
   let p = start;
   while (p < end) {
     const old = idx[p];
     let q = p + 1;
     while (q < end && idx[q] === old) q++;
     const n = q - p;
-    let r = old;
-    if (old === 0 || f.refs[old] !== n) {
-      // Shared with pages outside the run (or the zeroed record): the run gets a copy.
-      r = f.take(n);
-      f.copy(old, r);
+    if (old !== 0 && f.refs[old] === n) {
+      // The run is all of its record's pages: rewrite it in place.
+      f.freeHandle[old] = h;
+      f.freeTs[old] = ts;
+    } else {
+      // Shared with pages outside the run (or the zeroed record): the run gets its own record,
+      // or the last one written when that already holds exactly these values.
+      let r = s.lastFree;
+      if (r !== 0 && f.refs[r] !== 0 && f.freeHandle[r] === h && f.freeTs[r] === ts && f.freePid[r] === f.freePid[old] && f.freeTgid[r] === f.freeTgid[old]) {
+        f.refs[r] += n;
+      } else {
+        r = f.take(n);
+        f.copy(old, r);
+        f.freeHandle[r] = h;
+        f.freeTs[r] = ts;
+        s.lastFree = r;
+      }
       idx.fill(r, p, q);
       if (old !== 0) {
         f.refs[old] -= n - 1;
         f.release(old);
       }
     }
-    f.freeHandle[r] = h;
-    f.freeTs[r] = ts;
     p = q;
   }
 }

@@ -115,6 +115,9 @@ export class OwnerCore {
   /** The record tables the per-page indices point into. */
   readonly a: AllocRecords;
   readonly f = new FreeRecords();
+  /** The last records written (hooks.ts shares an equal one instead of writing another). */
+  lastAlloc = 0;
+  lastFree = 0;
 
   constructor(c: OwnerConfig, ownFrame: (name: string) => number) {
     this.traits = c.traits;
