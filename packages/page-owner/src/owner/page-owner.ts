@@ -124,7 +124,7 @@ export class PageOwner {
       (name) => symbols.intern(OWN_FRAME_TEXT[name]),
     );
     this.clientSize = ownerClientSize(era, this.storage);
-    const fields = (inline ? INLINE_FIELDS : DEPOT_FIELDS) as OwnerFields;
+    const fields: OwnerFields = inline ? INLINE_FIELDS : DEPOT_FIELDS;
     const s = this.s;
     this.client = options.pageExt.register({
       name: "page_owner",
