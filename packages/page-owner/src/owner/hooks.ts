@@ -159,7 +159,7 @@ function writeFreeKeepPids(s: OwnerCore, start: number, end: number, h: number, 
         f.freeTs[r] = ts;
         s.lastFree = r;
       }
-      idx.fill(r, p, q);
+      for (let i = p; i < q; i++) idx[i] = r; // runs are short: a loop beats fill()
       if (old !== 0) {
         f.refs[old] -= n - 1;
         f.release(old);
