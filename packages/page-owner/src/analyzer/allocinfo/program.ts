@@ -21,7 +21,7 @@ Prints the header and the sorted lines in the kernel's format, then a total line
 /** Runs allocinfo_sort with argv (without the program name). @returns the exit status */
 export async function runAllocinfoSort(argv: readonly string[], io: ToolIo): Promise<number> {
   return runTool(PROG, io, async () => {
-    const { values, positionals } = parseToolArgs(argv, {
+    const { values, flags, positionals } = parseToolArgs(argv, {
       sort: { type: "string" },
       reverse: { type: "boolean" },
       top: { type: "string" },
@@ -29,7 +29,7 @@ export async function runAllocinfoSort(argv: readonly string[], io: ToolIo): Pro
       lenient: { type: "boolean" },
       help: { type: "boolean" },
     });
-    if (values.help === true) {
+    if (flags.help === true) {
       io.stdout(ALLOCINFO_SORT_USAGE);
       return;
     }
@@ -41,12 +41,12 @@ export async function runAllocinfoSort(argv: readonly string[], io: ToolIo): Pro
       top = Number(values.top);
     }
     const entries: AllocinfoEntry[] = [];
-    const p = new AllocinfoParser((e) => entries.push(e), { strict: values.lenient !== true });
+    const p = new AllocinfoParser((e) => entries.push(e), { strict: flags.lenient !== true });
     await feedInput(io, positionals[0], (c) => p.push(c));
     p.end();
-    let sorted = sortAllocinfo(values.inaccurate === true ? entries.filter((e) => !e.accurate) : entries, by, values.reverse === true);
+    let sorted = sortAllocinfo(flags.inaccurate === true ? entries.filter((e) => !e.accurate) : entries, by, flags.reverse === true);
     // "the top N" are the last N of an ascending sort and the first N of a reversed one.
-    if (top !== undefined) sorted = values.reverse === true ? sorted.slice(0, top) : sorted.slice(Math.max(0, sorted.length - top));
+    if (top !== undefined) sorted = flags.reverse === true ? sorted.slice(0, top) : sorted.slice(Math.max(0, sorted.length - top));
     // No header read (a `sort -g` copy): print the version the lines need.
     const version = p.version ?? (entries.some((e) => !e.accurate) ? "2.0" : "1.0");
     io.stdout(latin1(formatAllocinfo(sorted, version)));

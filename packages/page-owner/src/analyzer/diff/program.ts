@@ -22,20 +22,20 @@ Prints each stack whose pages changed, most gained first, then one total line.
 /** Runs page_owner_diff with argv (without the program name). @returns the exit status */
 export async function runPageOwnerDiff(argv: readonly string[], io: ToolIo): Promise<number> {
   return runTool(PROG, io, async () => {
-    const { values, positionals } = parseToolArgs(argv, {
+    const { values, flags, positionals } = parseToolArgs(argv, {
       by: { type: "string" },
       stacks: { type: "string" },
       lenient: { type: "boolean" },
       help: { type: "boolean" },
     });
-    if (values.help === true) {
+    if (flags.help === true) {
       io.stdout(PAGE_OWNER_DIFF_USAGE);
       return;
     }
     if (positionals.length !== 2) throw new MmError("EINVAL", `expected BEFORE and AFTER, got ${positionals.length} files`);
     if (positionals[0] === "-" && positionals[1] === "-") throw new MmError("EINVAL", "only one of BEFORE and AFTER can be stdin");
     const by = oneOf<DiffBy>(values.by, ["stack", "handle"], "stack", "by");
-    const strict = values.lenient !== true;
+    const strict = flags.lenient !== true;
     let frames: HandleFrames | undefined;
     if (values.stacks !== undefined) {
       const f = new HandleFrames();

@@ -11,10 +11,26 @@ import { openDump } from "../source.js";
 /** The tools' io: as page_owner_sort's (stdout, stderr, stdin for "-", cwd). */
 export type ToolIo = Pick<PageOwnerSortIo, "stdout" | "stderr" | "stdin" | "cwd">;
 
+/** Parsed argv: option values by name, and the operands. */
+export interface ToolArgs {
+  /** String options. */
+  readonly values: Readonly<Record<string, string | undefined>>;
+  /** Boolean options (true when given). */
+  readonly flags: Readonly<Record<string, boolean | undefined>>;
+  readonly positionals: readonly string[];
+}
+
 /** parseArgs, strict, with its errors as MmError EINVAL. */
-export function parseToolArgs<T extends NonNullable<ParseArgsConfig["options"]>>(argv: readonly string[], options: T) {
+export function parseToolArgs(argv: readonly string[], options: NonNullable<ParseArgsConfig["options"]>): ToolArgs {
   try {
-    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    const r = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    const values: Record<string, string> = {};
+    const flags: Record<string, boolean> = {};
+    for (const [k, v] of Object.entries(r.values)) {
+      if (typeof v === "string") values[k] = v;
+      else if (v === true) flags[k] = true;
+    }
+    return { values, flags, positionals: r.positionals };
   } catch (e) {
     throw new MmError("EINVAL", (e as Error).message.split("\n")[0] ?? "bad arguments");
   }

@@ -27,7 +27,7 @@ function count(v: string | undefined, option: string): number | undefined {
 /** Runs page_owner_stacks with argv (without the program name). @returns the exit status */
 export async function runPageOwnerStacks(argv: readonly string[], io: ToolIo): Promise<number> {
   return runTool(PROG, io, async () => {
-    const { values, positionals } = parseToolArgs(argv, {
+    const { values, flags, positionals } = parseToolArgs(argv, {
       sort: { type: "string" },
       stacks: { type: "string" },
       handles: { type: "boolean" },
@@ -35,7 +35,7 @@ export async function runPageOwnerStacks(argv: readonly string[], io: ToolIo): P
       top: { type: "string" },
       help: { type: "boolean" },
     });
-    if (values.help === true) {
+    if (flags.help === true) {
       io.stdout(PAGE_OWNER_STACKS_USAGE);
       return;
     }
@@ -59,7 +59,7 @@ export async function runPageOwnerStacks(argv: readonly string[], io: ToolIo): P
     p.end();
     let rows = sortStacks(table.rows, sort).filter((r) => r.nrBasePages >= threshold);
     if (top !== undefined) rows = rows.slice(0, top);
-    let out = formatStackPages(rows, values.handles === true);
+    let out = formatStackPages(rows, flags.handles === true);
     out += `total: ${table.totalPages} pages in ${table.rows.length} stacks (${p.format ?? "empty"}); ${rows.length} shown, ${table.unresolved} without frames\n`;
     io.stdout(latin1(out));
   });
