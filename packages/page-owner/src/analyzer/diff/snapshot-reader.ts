@@ -42,12 +42,13 @@ export class SnapshotReader {
     private readonly options: SnapshotReadOptions = {},
   ) {}
 
-  push(chunk: Uint8Array): void {
+  /** Feeds a chunk: bytes, or a latin1 string (one char per byte). */
+  push(chunk: Uint8Array | string): void {
     if (this.sink !== null) {
       this.sink.push(chunk);
       return;
     }
-    this.head += Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString("latin1");
+    this.head += typeof chunk === "string" ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString("latin1");
     const m = /[^\r\n]/.exec(this.head);
     if (m === null) return;
     const nl = this.head.indexOf("\n", m.index);
