@@ -2,8 +2,7 @@
 
 import { MmError } from "@mm/api";
 import { feedInput, latin1, oneOf, parseToolArgs, runTool, type ToolIo } from "../internal/tool.js";
-import { HandleFrames } from "../stacks/join.js";
-import { PageOwnerStacksParser } from "../stacks/parse.js";
+import { readHandleFrames } from "../stacks/read-frames.js";
 import { formatSnapshotDiff, SnapshotDiff } from "./snapshot-diff.js";
 import { type DiffBy, SnapshotReader } from "./snapshot-reader.js";
 
@@ -36,16 +35,7 @@ export async function runPageOwnerDiff(argv: readonly string[], io: ToolIo): Pro
     if (positionals[0] === "-" && positionals[1] === "-") throw new MmError("EINVAL", "only one of BEFORE and AFTER can be stdin");
     const by = oneOf<DiffBy>(values.by, ["stack", "handle"], "stack", "by");
     const strict = flags.lenient !== true;
-    let frames: HandleFrames | undefined;
-    if (values.stacks !== undefined) {
-      const f = new HandleFrames();
-      const p = new PageOwnerStacksParser((e) => f.add(e), { strict: true });
-      await feedInput(io, values.stacks, (c) => p.push(c));
-      p.end();
-      if (p.format !== null && p.format !== "show_stacks_handles")
-        throw new MmError("BAD_CONFIG", `--stacks wants a show_stacks_handles read, ${values.stacks} is ${p.format}`);
-      frames = f;
-    }
+    const frames = values.stacks === undefined ? undefined : await readHandleFrames(io, values.stacks);
     const diff = new SnapshotDiff();
     const formats: string[] = [];
     for (const side of [0, 1] as const) {

@@ -32,7 +32,8 @@ export function parseToolArgs(argv: readonly string[], options: NonNullable<Pars
     }
     return { values, flags, positionals: r.positionals };
   } catch (e) {
-    throw new MmError("EINVAL", (e as Error).message.split("\n")[0] ?? "bad arguments");
+    // node's hint about "--" after "Unknown option '--x'." is not one line's worth
+    throw new MmError("EINVAL", ((e as Error).message.split("\n")[0] ?? "bad arguments").split(". To specify")[0] ?? "bad arguments");
   }
 }
 

@@ -3,8 +3,9 @@
 
 import { MmError } from "@mm/api";
 import { feedInput, latin1, oneOf, parseToolArgs, runTool, type ToolIo } from "../internal/tool.js";
-import { HandleFrames, formatStackPages, sortStacks, StackTable, type StacksSort } from "./join.js";
+import { formatStackPages, sortStacks, StackTable, type StacksSort } from "./join.js";
 import { PageOwnerStacksParser } from "./parse.js";
+import { readHandleFrames } from "./read-frames.js";
 
 const PROG = "page_owner_stacks";
 
@@ -43,16 +44,7 @@ export async function runPageOwnerStacks(argv: readonly string[], io: ToolIo): P
     const sort = oneOf<StacksSort>(values.sort, ["pages", "handle", "list"], "pages", "sort");
     const threshold = count(values.threshold, "threshold") ?? 0;
     const top = count(values.top, "top");
-    let frames: HandleFrames | undefined;
-    if (values.stacks !== undefined) {
-      const f = new HandleFrames();
-      const p = new PageOwnerStacksParser((e) => f.add(e), { strict: true });
-      await feedInput(io, values.stacks, (c) => p.push(c));
-      p.end();
-      if (p.format !== null && p.format !== "show_stacks_handles")
-        throw new MmError("BAD_CONFIG", `--stacks wants a show_stacks_handles read, ${values.stacks} is ${p.format}`);
-      frames = f;
-    }
+    const frames = values.stacks === undefined ? undefined : await readHandleFrames(io, values.stacks);
     const table = new StackTable(frames);
     const p = new PageOwnerStacksParser((e) => table.add(e), { strict: true });
     await feedInput(io, positionals[0], (c) => p.push(c));

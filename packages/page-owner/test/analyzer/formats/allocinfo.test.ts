@@ -15,8 +15,8 @@ import { allocinfoShow, randomTags } from "./kernel-print.js";
 const tags = randomTags(500, 11);
 
 /** LC_ALL=C sort (coreutils), when the machine has it. */
-function coreutilsSort(text: string, args: string[]): string | null {
-  const r = spawnSync("sort", args, { input: text, env: { ...process.env, LC_ALL: "C" }, encoding: "latin1" });
+function coreutilsSort(text: string, args: readonly string[]): string | null {
+  const r = spawnSync("sort", [...args], { input: text, env: { ...process.env, LC_ALL: "C" }, encoding: "latin1" });
   return r.status === 0 ? r.stdout : null;
 }
 const haveSort = coreutilsSort("2\n1\n", ["-g"]) === "1\n2\n";
