@@ -5,6 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { Readable } from "node:stream";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -30,7 +31,7 @@ async function run(
   const io: ToolIo = {
     stdout: (d) => void (stdout += dec(d)),
     stderr: (d) => void (stderr += dec(d)),
-    ...(stdin === undefined ? {} : { stdin: (async function* () { yield Buffer.from(stdin, "latin1"); })() }),
+    ...(stdin === undefined ? {} : { stdin: Readable.from([Buffer.from(stdin, "latin1")]) }),
   };
   const status = await tool(argv, io);
   return { status, stdout, stderr };
