@@ -73,12 +73,33 @@ export class SnapshotDiff {
 
   /** The changed keys, most gained first and most lost last; ties in first-seen order. */
   changes(): SnapshotChange[] {
-    const out: SnapshotChange[] = [];
     const [b, a] = this.counts;
-    for (let i = 0; i < this.keys.length; i++) {
-      if (a[i] !== b[i]) out.push({ key: this.keys[i], before: b[i], after: a[i], delta: a[i] - b[i] });
+    const n = this.keys.length;
+    let m = 0;
+    for (let i = 0; i < n; i++) if (a[i] !== b[i]) m++;
+    const order = new Float64Array(m);
+    // One numeric sort of (−delta, slot) packed into a double: exact while |delta| < 2^31 and
+    // slots < 2^21; past that, a comparator sort.
+    let packed = n < 2 ** 21;
+    for (let i = 0, k = 0; i < n; i++) {
+      if (a[i] === b[i]) continue;
+      const d = a[i] - b[i];
+      if (!Number.isInteger(d) || Math.abs(d) >= 2 ** 31) packed = false;
+      order[k++] = packed ? -d * 2 ** 21 + i : i;
     }
-    return out.sort((x, y) => y.delta - x.delta);
+    if (packed) {
+      order.sort();
+      for (let k = 0; k < m; k++) order[k] = ((order[k] % 2 ** 21) + 2 ** 21) % 2 ** 21;
+    } else {
+      for (let i = 0, k = 0; i < n; i++) if (a[i] !== b[i]) order[k++] = i;
+      order.sort((x, y) => a[y] - b[y] - (a[x] - b[x]) || x - y);
+    }
+    const out = new Array<SnapshotChange>(m);
+    for (let k = 0; k < m; k++) {
+      const i = order[k];
+      out[k] = { key: this.keys[i], before: b[i], after: a[i], delta: a[i] - b[i] };
+    }
+    return out;
   }
 
   totals(): SnapshotTotals {

@@ -11,10 +11,20 @@ const PAGES = "nr_base_pages: ";
 const INT_MIN = -(2 ** 31);
 const INT_MAX = 2 ** 31 - 1;
 
-/** `%d` of a C int: optional '-', decimal digits, in int range; else null. */
-function cInt(s: string): number | null {
-  if (!/^-?[0-9]{1,10}$/.test(s)) return null;
-  const v = Number(s);
+/** `%d` of a C int from `from` to the end of `s`: optional '-', 1-10 digits, in int range; else null. */
+function cInt(s: string, from: number): number | null {
+  let i = from;
+  const neg = s.charCodeAt(i) === 45;
+  if (neg) i++;
+  const digits = s.length - i;
+  if (digits < 1 || digits > 10) return null;
+  let v = 0;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return null;
+    v = v * 10 + c;
+  }
+  if (neg) v = -v;
   return v < INT_MIN || v > INT_MAX ? null : v;
 }
 
@@ -73,12 +83,12 @@ export class PageOwnerStacksParser {
       if (this.handle !== null || this.pages !== null) return this.badBlock(n, "a frame line after the handle or count");
       this.frames.push(l);
     } else if (l.startsWith(HANDLE)) {
-      const v = cInt(l.slice(HANDLE.length));
+      const v = cInt(l, HANDLE.length);
       if (v === null) return this.fail("BAD_NUMBER", n, `bad handle ${JSON.stringify(l)}`);
       if (this.handle !== null || this.pages !== null) return this.badBlock(n, "a handle line after the handle or count");
       this.handle = v;
     } else if (l.startsWith(PAGES)) {
-      const v = cInt(l.slice(PAGES.length));
+      const v = cInt(l, PAGES.length);
       if (v === null) return this.fail("BAD_NUMBER", n, `bad count ${JSON.stringify(l)}`);
       if (this.pages !== null) return this.badBlock(n, "a second nr_base_pages line");
       this.pages = v;
@@ -105,7 +115,7 @@ export class PageOwnerStacksParser {
     const pages = this.pages;
     const bad = this.bad;
     this.start = 0;
-    this.frames = [];
+    if (frames.length !== 0) this.frames = [];
     this.handle = null;
     this.pages = null;
     this.bad = false;

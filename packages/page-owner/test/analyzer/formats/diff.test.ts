@@ -47,6 +47,20 @@ describe("SnapshotDiff", () => {
     );
   });
 
+  it("orders the same past the packed sort's range (|delta| >= 2^31)", () => {
+    const d = new SnapshotDiff();
+    d.add(1, "big", 2 ** 33);
+    d.add(1, "one", 1);
+    d.add(0, "lost", 2 ** 32);
+    d.add(1, "one-too", 1);
+    expect(d.changes().map((c) => [c.key, c.delta])).toEqual([
+      ["big", 2 ** 33],
+      ["one", 1],
+      ["one-too", 1],
+      ["lost", -(2 ** 32)],
+    ]);
+  });
+
   it("streams: distinct keys held, not records (300 KB vs 18 MB of dump over the same 50 stacks)", () => {
     const sizes: number[] = [];
     let pages = 0;
