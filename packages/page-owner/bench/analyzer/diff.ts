@@ -26,7 +26,7 @@ const gc = (globalThis as { gc?: () => void }).gc;
 async function writeDump(path: string, seed: number): Promise<void> {
   const out = createWriteStream(path);
   for (const chunk of generatePageOwnerDump({ seed, bytes: BYTES, stacks: 2000, era: "6.12" })) {
-    if (!out.write(chunk)) await new Promise((r) => out.once("drain", r));
+    if (!out.write(chunk)) await new Promise<void>((r) => out.once("drain", () => r()));
   }
   await new Promise<void>((r) => out.end(r));
 }
