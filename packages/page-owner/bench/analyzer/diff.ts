@@ -3,8 +3,8 @@
 // 200k stacks keyed by handle. Contenders run interleaved in one process, several rounds:
 //   ours      SnapshotReader -> SnapshotDiff (typed-array counts per key slot)
 //   baseline  the existing per-stack route: PageOwnerParser -> 2x StackAccumulator -> diffStacks
-// Prints the median wall time of each, the ratio ours/baseline, MB/s, and the heap held after
-// the diff (with --expose-gc).
+// Prints the median wall time of each, the ratio ours/baseline, MB/s, and the heap the returned
+// changes retain (with --expose-gc).
 //
 //   pnpm --filter @mm/page-owner bench:diff
 //   PAGE_OWNER_DIFF_BENCH_BYTES=268435456 pnpm --filter @mm/page-owner bench:diff
@@ -102,7 +102,7 @@ try {
     const ms = median(t[name]);
     console.log(
       `  ${name.padEnd(8)} median ${ms.toFixed(0)} ms (range ${Math.min(...t[name]).toFixed(0)}-${Math.max(...t[name]).toFixed(0)}), ` +
-        `${(mb / (ms / 1000)).toFixed(0)} MB/s${gc === undefined ? "" : `, heap held after ${held[name].toFixed(1)} MiB`}`,
+        `${(mb / (ms / 1000)).toFixed(0)} MB/s${gc === undefined ? "" : `, heap retained by the result ${held[name].toFixed(1)} MiB`}`,
     );
   }
   console.log(`  ratio ours/baseline (wall): ${(median(t.ours) / median(t.baseline)).toFixed(2)}x`);
