@@ -8,11 +8,12 @@ import { type DiffBy, SnapshotReader } from "./snapshot-reader.js";
 
 const PROG = "page_owner_diff";
 
-export const PAGE_OWNER_DIFF_USAGE = `Usage: ${PROG} [--by=stack|handle] [--stacks=FILE] [--lenient] BEFORE AFTER
+export const PAGE_OWNER_DIFF_USAGE = `Usage: ${PROG} [--by=stack|handle|memcg] [--stacks=FILE] [--lenient] BEFORE AFTER
   BEFORE, AFTER   page_owner dumps, show_stacks or show_handles reads (any mix keyed alike;
                   gzip is detected); "-" is stdin for one of them
   --by=stack      key by frames (default): dumps and show_stacks; show_handles through --stacks
   --by=handle     key by depot handle: show_handles reads
+  --by=memcg      key by the memcg a dump's "Charged ... to memcg" line names (5.18+ dumps)
   --stacks=FILE   a show_stacks_handles read: frames for handles
   --lenient       skip malformed records instead of stopping at the first
 Prints each stack whose pages changed, most gained first, then one total line.
@@ -33,7 +34,7 @@ export async function runPageOwnerDiff(argv: readonly string[], io: ToolIo): Pro
     }
     if (positionals.length !== 2) throw new MmError("EINVAL", `expected BEFORE and AFTER, got ${positionals.length} files`);
     if (positionals[0] === "-" && positionals[1] === "-") throw new MmError("EINVAL", "only one of BEFORE and AFTER can be stdin");
-    const by = oneOf<DiffBy>(values.by, ["stack", "handle"], "stack", "by");
+    const by = oneOf<DiffBy>(values.by, ["stack", "handle", "memcg"], "stack", "by");
     const strict = flags.lenient !== true;
     const frames = values.stacks === undefined ? undefined : await readHandleFrames(io, values.stacks);
     const diff = new SnapshotDiff();

@@ -14,11 +14,15 @@ import type { SnapshotDiff } from "./snapshot-diff.js";
 /** What a snapshot is. */
 export type SnapshotFormat = "page_owner" | StacksFormat;
 
-/** How to key a snapshot's pages. */
-export type DiffBy = "stack" | "handle";
+/**
+ * How to key a snapshot's pages: by stack, by depot handle, or (page_owner dumps) by the memcg
+ * the record's trailer line charges the page to (`Charged [(via objcg) ]to [offline ]memcg %s`,
+ * 5.18+), keys `memcg /path`, `memcg offline /path`, `no memcg`.
+ */
+export type DiffBy = "stack" | "handle" | "memcg";
 
 export interface SnapshotReadOptions {
-  /** `stack` (default): frames (a handle resolved through `frames`, else the handle); `handle`. */
+  /** `stack` (default): frames (a handle resolved through `frames`, else the handle); `handle`; `memcg`. */
   readonly by?: DiffBy;
   /** show_stacks_handles read: handle -> frames. */
   readonly frames?: HandleFrames;
@@ -81,7 +85,9 @@ export class SnapshotReader {
       const diff = this.diff;
       const side = this.side;
       this.sink = new PageOwnerParser(
-        (r, framesText) => diff.add(side, framesText, 2 ** r.order),
+        o.by === "memcg"
+          ? (r) => diff.add(side, r.memcg === null ? "no memcg" : `memcg ${r.memcg.offline ? "offline " : ""}${r.memcg.name}`, 2 ** r.order)
+          : (r, framesText) => diff.add(side, framesText, 2 ** r.order),
         popts,
         true,
       );
@@ -95,6 +101,7 @@ export class SnapshotReader {
   private entry(e: StacksEntry): void {
     if (e.nrBasePages === null) return; // show_stacks_handles: rejected at end()
     const o = this.options;
+    if (o.by === "memcg") throw new MmError("BAD_CONFIG", "page_owner_stacks files carry no memcg: diff page_owner dumps by memcg");
     let key: string | number | null;
     if (o.by === "handle") {
       if (e.handle === null) throw new MmError("BAD_CONFIG", "show_stacks has no handles: diff it by stack");

@@ -31,7 +31,7 @@ interface Snap {
   stacksHandles: string;
 }
 
-function world(): { snap: () => Snap; run: (seed: number, n: number) => void; owner: PageOwner } {
+function world(): { snap: () => Snap; run: (seed: number, n: number) => void; owner: PageOwner; machine: FakeMachine; live: [number, number][] } {
   const symbols = new FakeSymbols();
   const clock = new FakeClock();
   const init = new FakeTask(1, 1, "swapper/0");
@@ -69,7 +69,7 @@ function world(): { snap: () => Snap; run: (seed: number, n: number) => void; ow
     handles: showHandles(owner),
     stacksHandles: showStacksHandles(owner),
   });
-  return { snap, run, owner };
+  return { snap, run, owner, machine, live };
 }
 
 /** Reads a text into a diff side through SnapshotReader. */
@@ -138,4 +138,38 @@ it("diffs of dumps, of show_stacks and of show_handles (by handle, and by stack 
   const t = byStacks.totals();
   expect(t.gained - t.lost).toBe(t.pagesAfter - t.pagesBefore);
   expect(byStacks.changes().length).toBeGreaterThan(10);
+});
+
+it("a dump's memcg trailer lines are a diff key (--by=memcg)", () => {
+  const w = world();
+  w.run(4, 1500);
+  const charge = (cg: string, every: number, online = true): void => {
+    w.live.forEach(([pfn], i) => {
+      if (i % every === 0) w.machine.memcgs.set(pfn, { objcgs: i % 2 === 0, kmem: i % 2 === 0, online, name: cg });
+    });
+  };
+  charge("/system.slice", 3);
+  const a = w.snap().dump;
+  charge("/user.slice", 2, false);
+  const b = w.snap().dump;
+  expect(b).toMatch(/\nSlab cache page\nCharged \(via objcg\) to offline memcg \/user.slice\n/);
+  const want = (text: string): Map<string, number> => {
+    const m = new Map<string, number>();
+    for (const rec of text.split("\n\n")) {
+      const order = /order (\d+),/.exec(rec);
+      if (order === null) continue;
+      const cg = /\nCharged (?:\(via objcg\) )?to (offline )?memcg (.*)/.exec(rec);
+      const key = cg === null ? "no memcg" : `memcg ${cg[1] ?? ""}${cg[2]}`;
+      m.set(key, (m.get(key) ?? 0) + 2 ** Number(order[1]));
+    }
+    return m;
+  };
+  const d = new SnapshotDiff();
+  for (const [side, t] of [[0, a], [1, b]] as const) {
+    const r = new SnapshotReader(d, side, { by: "memcg", strict: true });
+    r.push(t);
+    r.end();
+  }
+  for (const side of [0, 1] as const) for (const [k, v] of want(side === 0 ? a : b)) expect(d.count(side, k), k).toBe(v);
+  expect(d.changes().map((c) => c.key).sort()).toEqual(["memcg /system.slice", "memcg offline /user.slice", "no memcg"]);
 });

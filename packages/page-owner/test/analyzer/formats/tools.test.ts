@@ -114,7 +114,7 @@ describe("page_owner_diff", () => {
     const cases: [string[], RegExp][] = [
       [[handles], /^page_owner_diff: EINVAL: expected BEFORE and AFTER, got 1 files/],
       [["-", "-"], /^page_owner_diff: EINVAL: only one of BEFORE and AFTER can be stdin/],
-      [["--by=pfn", handles, handles], /^page_owner_diff: EINVAL: --by must be one of stack, handle/],
+      [["--by=pfn", handles, handles], /^page_owner_diff: EINVAL: --by must be one of stack, handle, memcg/],
       [["--by=handle", file("ss", showStacks), handles], /^page_owner_diff: BAD_CONFIG: show_stacks has no handles/],
       [[stacksHandles, handles], /^page_owner_diff: BAD_CONFIG: show_stacks_handles has no page counts/],
       [[file("garbage", "hello\n"), handles], /^page_owner_diff: PARSE_ERROR: line 1: GARBAGE/],
