@@ -4,17 +4,15 @@
  */
 import { writeFileSync } from "node:fs";
 import { Command } from "commander";
-import { MmError } from "@mm/api";
 import type { RunIO } from "../experiment.js";
 import type { ReportData } from "./data.js";
 import { asSavedReportData, isDuckDbFile, readJsonDocuments, REPORT_DATA_FORMAT } from "./load.js";
 import { fromRunJson } from "./from-run-json.js";
+import { storeReportData } from "./from-store.js";
 
 /** Input file -> report data, whichever kind it is. @throws MmError EINVAL / PARSE_ERROR */
 export async function loadReportData(path: string, experiment: string): Promise<ReportData> {
-  if (isDuckDbFile(path)) {
-    throw new MmError("EINVAL", `${path}: DuckDB results stores are not readable yet`);
-  }
+  if (isDuckDbFile(path)) return storeReportData(path);
   const docs = readJsonDocuments(path);
   const saved = docs.length === 1 ? asSavedReportData(docs[0]) : null;
   if (saved !== null) return Promise.resolve(saved);
