@@ -78,7 +78,8 @@ async function readStore(path: string): Promise<{ exp: AnyExperiment; meta: Swee
   const probe = await queryDb(path, "SELECT experiment FROM sweep").catch(() => {
     throw new MmError("EINVAL", `${path}: not an mm-lab results store (no sweep table)`);
   });
-  const name = String(probe.rows[0]?.experiment ?? "");
+  const e = probe.rows[0]?.experiment;
+  const name = typeof e === "string" ? e : "";
   const exp = experiments.find((e) => e.name === name);
   if (exp === undefined) throw new MmError("EINVAL", `${path}: results of an unknown experiment "${name}"`);
   const st = await ResultsStore.open(path, exp);

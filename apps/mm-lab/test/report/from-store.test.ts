@@ -76,7 +76,7 @@ describe("report from a results store", () => {
       expect(row[col("task")]).toBe(Number(s?.task));
       expect(row[col("policy")]).toBe(s?.policy);
       expect(row[col("seed")]).toBe(Number(s?.seed));
-      expect(row[col("oom")]).toBe(String(s?.oom));
+      expect(row[col("oom")]).toBe(s?.oom === true ? "true" : "false");
       expect(row[col("config hash")]).toBe(configHash(plan.cells[Number(s?.cell)]));
       expect(row[col("version")]).toBe(d.provenance.version);
     });
