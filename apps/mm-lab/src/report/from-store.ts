@@ -4,7 +4,7 @@
  * numbers, seeded from the plan's hash), so the page shows what `mm-lab sweep --json` prints for
  * the same store. One cell per (grid point, policy); the swept axes are the parameters that vary
  * over the plan's cells; the headline metric is the sweep table's (the first bool metric). With
- * two axes it is a heatmap per policy; with more, one heatmap per combination of the others.
+ * two axes it is a heatmap per policy; with more, one per combination of the others (slices.ts).
  * The store keeps one row per run and no time series: the runs table lists every run with its
  * config hash, and the page says where the series are. The file's path is not on the page: the
  * same results give the same bytes wherever the store lies (a merged store equals the unsharded one).
@@ -19,7 +19,8 @@ import { ResultsStore, type SweepMeta } from "../store/duckdb.js";
 import type { SweepRow } from "../store/rows.js";
 import { canonicalJson, makePlan, type Plan, type SweepSpec } from "../sweep/plan.js";
 import { headlineMetric, summarize } from "../sweep/summary.js";
-import type { Cell, Estimate, ExtraSection, HeatmapSlice, JsonValue, MetricSpec, ParamValue, ReportData, ReportTable } from "./data.js";
+import type { Cell, Estimate, ExtraSection, JsonValue, MetricSpec, ParamValue, ReportData, ReportTable } from "./data.js";
+import { fullSlices } from "./slices.js";
 
 /** Bool metric pairs worth a trade-off chart: reporting-ab's question is OOM risk against host memory returned. */
 const TRADEOFFS: Readonly<Record<string, { readonly x: string; readonly y: string }>> = {
@@ -27,8 +28,6 @@ const TRADEOFFS: Readonly<Record<string, { readonly x: string; readonly y: strin
 };
 /** Metrics drawn as bars for a single-cell store: the headline and up to three more (a page, not a wall). */
 const BARS_MAX = 4;
-/** Heatmap slices drawn when more than two axes vary (each is one heatmap per policy); the table has every cell. */
-const SLICES_MAX = 12;
 /** Runs listed in the runs table; `mm-lab query` has the rest. 5000 rows keep the page under about 1 MB. */
 const RUNS_MAX = 5000;
 /** Name of the one arm of an experiment without a policy axis. */
@@ -51,20 +50,6 @@ function axisValue(exp: AnyExperiment, name: string, v: ConfigValue | undefined)
   if (typeof v === "number") return v;
   const s = exp.params[name];
   return s === undefined || v === undefined || v === null ? "none" : formatValue(s, v);
-}
-
-/** One heatmap per combination of the axes past the first two, in grid order; at most SLICES_MAX. */
-function slicesOf(axes: readonly string[], cells: readonly Cell[]): HeatmapSlice[] {
-  const [x, y, ...rest] = axes;
-  if (x === undefined || y === undefined || rest.length === 0) return [];
-  const seen = new Map<string, Record<string, ParamValue>>();
-  for (const c of cells) {
-    const fixed: Record<string, ParamValue> = {};
-    for (const a of rest) fixed[a] = c.params[a] ?? "none";
-    const key = JSON.stringify(rest.map((a) => fixed[a]));
-    if (!seen.has(key)) seen.set(key, fixed);
-  }
-  return [...seen.values()].slice(0, SLICES_MAX).map((fixed) => ({ x, y, fixed }));
 }
 
 function seedsText(spec: SweepSpec): string {
@@ -157,7 +142,7 @@ export async function storeReportData(path: string): Promise<ReportData> {
     headline: axes.length === 0 ? bars : [head],
     // An LHS sample puts every point on its own row and column: a heatmap of it is mostly empty, the table and the trade-off show it.
     heatmap: axes.length > 0 && !sampled ? head : null,
-    heatmapSlices: sampled ? [] : slicesOf(axes, cells),
+    heatmapSlices: sampled ? [] : fullSlices(axes, cells),
     tradeoff: tradeoff !== null && tradeoff.x in exp.metrics && tradeoff.y in exp.metrics ? tradeoff : null,
     cells,
     seriesSpecs: [],

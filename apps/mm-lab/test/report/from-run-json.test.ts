@@ -36,6 +36,31 @@ describe("fromRunJson", () => {
     expect(d.heatmap).not.toBeNull();
   });
 
+  it("keeps the run's own estimates ({value, lo, hi} and {mean, lo, hi}) with their intervals, and finds a map's full planes", () => {
+    const est = (value: number) => ({ value, lo: Math.max(0, value - 0.1), hi: value + 0.1 });
+    // reporting-ab's slices layout: delay x host through (freed 128, guest 1024), freed x guest through (delay 0.5, 4k-host).
+    const docs: unknown[] = [];
+    for (const policy of ["off", "fixed"]) {
+      for (const d of [0.5, 1.1]) for (const dev of ["4k-host", "slow-host"]) docs.push({ policy, point: { startDelayRatio: d, device: dev, freedMiB: 128, guestMiB: 1024 }, pOom: est(d / 2) });
+      for (const f of [64, 256])
+        for (const g of [512, 1024])
+          docs.push({ policy, point: { startDelayRatio: 0.5, device: "4k-host", freedMiB: f, guestMiB: g }, pOom: est(f / 1000), ...(f === 256 && g === 1024 ? { blocked: { mean: 12.5, lo: 10, hi: 15 } } : {}) });
+      docs.push({ policy, point: { startDelayRatio: 0.5, device: "4k-host", freedMiB: 128, guestMiB: 512 }, pOom: est(0.3) });
+    }
+    const d = fromRunJson(docs, "reporting-ab");
+    checkReportData(d);
+    expect(d.axes).toEqual(["startDelayRatio", "device", "freedMiB", "guestMiB"]);
+    expect(d.headline[0]).toBe("pOom");
+    expect(d.heatmap).toBe("pOom");
+    expect(d.heatmapSlices).toEqual([
+      { x: "startDelayRatio", y: "device", fixed: { freedMiB: 128, guestMiB: 1024 } },
+      { x: "freedMiB", y: "guestMiB", fixed: { startDelayRatio: 0.5, device: "4k-host" } },
+    ]);
+    const c = d.cells.find((x) => x.policy === "fixed" && x.params.startDelayRatio === 1.1 && x.params.device === "slow-host");
+    expect(c?.metrics.pOom).toEqual(est(0.55));
+    expect(d.cells.find((x) => "blocked" in x.metrics)?.metrics.blocked).toEqual({ value: 12.5, lo: 10, hi: 15 });
+  });
+
   it("per-policy arrays inside a document, scenario as an axis, booleans as shares", () => {
     const docs = [
       { scenario: "a", seed: 1, policies: [{ policy: "p", stalls: 3, caught: true }, { policy: "q", stalls: 5, caught: false }] },
