@@ -19,6 +19,10 @@ const POLICY_KEYS = ["policy", "label", "id", "name"] as const;
  * buffer x read time).
  */
 const AXIS_KEYS = ["scenario", "startDelayRatio", "device", "freedMiB", "guestMiB", "reportingOrder", "waiters", "holdMs", "ioMs", "nrCpus", "bufferKb", "readAtMs"] as const;
+/** A known parameter is never a metric, swept (an axis) or not (one value for every policy). */
+function isParam(k: string, axes: readonly string[]): boolean {
+  return axes.includes(k) || (AXIS_KEYS as readonly string[]).includes(k);
+}
 /** Fields that are neither metrics nor axes. */
 const SKIP = new Set(["seed", "seeds", "perSeed", "description", ...POLICY_KEYS]);
 /** How many metrics get a bar chart: the first that differ between policies. */
@@ -63,12 +67,35 @@ function estimateOf(v: unknown): Estimate | null {
   return Number.isFinite(v.lo) && Number.isFinite(v.hi) && v.lo <= value && value <= v.hi ? { value, lo: v.lo, hi: v.hi } : { value, lo: null, hi: null };
 }
 
+/**
+ * pin-owner's map prints a share as `named` (runs of `seeds`) with `namedLo` / `namedHi` (its
+ * Wilson bounds): the share named / seeds with those bounds, or null where the fields are not that.
+ */
+function boundedOf(o: Obj, k: string): Estimate | null {
+  const v = o[k];
+  const lo = o[`${k}Lo`];
+  const hi = o[`${k}Hi`];
+  if (typeof v !== "number" || typeof lo !== "number" || typeof hi !== "number") return null;
+  if (lo <= v && v <= hi) return { value: v, lo, hi };
+  const n = Array.isArray(o.seeds) ? o.seeds.length : 0;
+  // The printed Wilson bound of 10/10 is 0.9999999999999999: a rounding error off the share, not a different number.
+  const p = v / n;
+  const EPS = 1e-9;
+  return n > 0 && lo - EPS <= p && p <= hi + EPS ? { value: p, lo: Math.min(lo, p), hi: Math.max(hi, p) } : null;
+}
+
+/** The bound fields `boundedOf` reads: not metrics of their own. */
+function isBound(o: Obj, k: string): boolean {
+  const m = /^(.+)(Lo|Hi)$/.exec(k);
+  return m !== null && boundedOf(o, m[1] ?? "") !== null;
+}
+
 /** The summarised metrics of one result object (taken as they are, with their intervals). */
 function estimates(o: Obj, axes: readonly string[]): Record<string, Estimate> {
   const out: Record<string, Estimate> = {};
   for (const [k, v] of Object.entries(o)) {
-    if (SKIP.has(k) || axes.includes(k)) continue;
-    const e = estimateOf(v);
+    if (SKIP.has(k) || isParam(k, axes)) continue;
+    const e = estimateOf(v) ?? boundedOf(o, k);
     if (e !== null) out[k] = e;
   }
   return out;
@@ -77,7 +104,7 @@ function estimates(o: Obj, axes: readonly string[]): Record<string, Estimate> {
 function values(o: Obj, axes: readonly string[]): Record<string, number | boolean | null> {
   const out: Record<string, number | boolean | null> = {};
   for (const [k, v] of Object.entries(o)) {
-    if (SKIP.has(k) || axes.includes(k)) continue;
+    if (SKIP.has(k) || isParam(k, axes) || boundedOf(o, k) !== null || isBound(o, k)) continue;
     if ((typeof v === "number" && Number.isFinite(v)) || typeof v === "boolean" || v === null) out[k] = v;
   }
   return out;
@@ -136,7 +163,7 @@ export function fromRunJson(all: readonly unknown[], experiment: string): Report
     label: key,
     unit: "",
     digits: 2,
-    description: `${key} as the run summarised it: its value with the interval it printed (none where it printed none).`,
+    description: `${key} as the run summarised it: its value with the interval it printed (none where it printed none); a count printed with ${key}Lo / ${key}Hi share bounds is shown as the share of seeds.`,
   }));
   const metrics: MetricSpec[] = [...estimated, ...[...kinds].map(([key, how]) => ({
     key,

@@ -61,6 +61,20 @@ describe("fromRunJson", () => {
     expect(d.cells.find((x) => "blocked" in x.metrics)?.metrics.blocked).toEqual({ value: 12.5, lo: 10, hi: 15 });
   });
 
+  it("pin-owner's map: a count of seeds with its Wilson share bounds is the share with those bounds", () => {
+    const doc = (label: string, readAtMs: number, named: number, lo: number, hi: number) => ({ label, nrCpus: 8, bufferKb: 1408, readAtMs, seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], named, namedLo: lo, namedHi: hi, lostEvents: 3 });
+    const d = fromRunJson([doc("a", 3000, 10, 0.7224671969739421, 0.9999999999999999), doc("a", 6000, 5, 0.2366, 0.7634), doc("b", 3000, 0, 0, 0.2775), doc("b", 6000, 0, 0, 0.2775)], "pin-owner");
+    checkReportData(d);
+    expect(d.axes).toEqual(["readAtMs"]);
+    expect(d.metrics.map((m) => m.key)).toEqual(["named", "lostEvents"]);
+    expect(d.cells.map((c) => c.metrics.named)).toEqual([
+      { value: 1, lo: 0.7224671969739421, hi: 1 },
+      { value: 0.5, lo: 0.2366, hi: 0.7634 },
+      { value: 0, lo: 0, hi: 0.2775 },
+      { value: 0, lo: 0, hi: 0.2775 },
+    ]);
+  });
+
   it("per-policy arrays inside a document, scenario as an axis, booleans as shares", () => {
     const docs = [
       { scenario: "a", seed: 1, policies: [{ policy: "p", stalls: 3, caught: true }, { policy: "q", stalls: 5, caught: false }] },
