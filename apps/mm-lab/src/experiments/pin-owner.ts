@@ -13,7 +13,7 @@ import { resolveRequest } from "../request.js";
 import { defaultJobs } from "../sweep/pool.js";
 import { grid, meanCi, wilson } from "./pin-owner/local-sweep.js";
 import { runMapSeeds } from "./pin-owner/map-pool.js";
-import { DEFAULT_CONFIG, type PinOwnerConfig, type PolicySpec, policies, type ReadResult, runPass } from "./pin-owner/run.js";
+import { DEFAULT_CONFIG, PASS_TICKS, type PinOwnerConfig, type PolicySpec, policies, type ReadResult, runPass } from "./pin-owner/run.js";
 
 const d = DEFAULT_CONFIG;
 
@@ -271,7 +271,9 @@ export const pinOwnerExperiment: AnyExperiment = defineExperiment({
       else io.write(formatPinOwnerMap(config, cells));
       return;
     }
-    const pass = runPass(config, policies().filter((p) => req.policies.includes(p.id)));
+    const bar = io.progress(PASS_TICKS, "pin-owner");
+    const pass = runPass(config, policies().filter((p) => req.policies.includes(p.id)), [config.readAtMs], () => bar.tick());
+    bar.stop();
     const rows = pass.reads[0];
     if (req.json) {
       for (const r of rows) io.write(`${JSON.stringify({ experiment: "pin-owner", config, seed: config.seed, ...r })}\n`);
