@@ -40,6 +40,7 @@ import { allocContigRange, freeContigRange } from "./isolation.js";
 import { migratePage } from "./migrate.js";
 import { allocatedBlockHead, freeBlockHead, notAllocated } from "./page-lookup.js";
 import { PB_ALLOC, PB_BUDDY, PB_HEAD, PB_ISOLATED, PB_MOVABLE, PB_REPORTED, PB_RESERVED, PB_TAIL } from "./page-state.js";
+import { checkHighFraction, formatPagesets, type PagesetRow, pagesetRows, PerCpuPages } from "./pcp.js";
 import { allocPagesAt, setPageblockMigratetype } from "./place.js";
 import { type BuddyinfoRow, formatBuddyinfo, formatPagetypeinfo, type Pagetypeinfo } from "./procfs.js";
 import { freeListFirst, freeListNext, rotateToFront } from "./reporting.js";
@@ -358,6 +359,76 @@ export class BuddyMachine extends NodeState implements PageSource, ReportableFre
       throw new MmError("NOT_ISOLATED", `putback: pfn ${pfn} is not an isolated order-${order} block`, { pfn, order });
     if (!(Number.isInteger(mt) && mt >= 0 && mt < MIGRATE_TYPES)) throw new MmError("EINVAL", `migratetype ${mt}`);
     putbackIsolatedPage(this, pfn, order, mt);
+  }
+
+  // ---- per-cpu page lists (pcp.ts; MachineOptions.pcp)
+
+  private pcpOrThrow(what: string): PerCpuPages {
+    const p = this.pcp;
+    if (!(p instanceof PerCpuPages)) throw new MmError("EINVAL", `${what}: the machine has no per-cpu lists (MachineOptions.pcp)`);
+    return p;
+  }
+
+  /** Online CPUs (1 without per-cpu lists). */
+  get cpus(): number {
+    return this.pcp === null ? 1 : this.pcp.cpus;
+  }
+
+  /** The CPU the allocator runs on now (smp_processor_id). */
+  get currentCpu(): number {
+    return this.pcp === null ? 0 : this.pcp.cpu;
+  }
+
+  /** Run the following allocations and frees on `cpu` (their pcp lists are that CPU's). */
+  setCpu(cpu: number): void {
+    if (!(Number.isInteger(cpu) && cpu >= 0 && cpu < this.cpus)) throw new MmError("EINVAL", `cpu ${cpu} is not in 0..${this.cpus - 1}`);
+    if (this.pcp !== null) this.pcp.cpu = cpu;
+  }
+
+  /** Is pfn the head of a block on a per-cpu list? */
+  isOnPcp(pfn: Pfn): boolean {
+    this.checkPfn(pfn);
+    return this.pcp !== null && this.pcp.pageMt[pfn] !== 0xff;
+  }
+
+  /** Pages on the per-cpu lists of a zone (every zone when omitted), all CPUs; 0 without pcp. */
+  pcpPages(zone?: number): number {
+    if (this.pcp === null) return 0;
+    if (zone !== undefined) return this.pcp.zoneCount(zone);
+    let n = 0;
+    for (const z of this.zones) n += this.pcp.zoneCount(z.idx);
+    return n;
+  }
+
+  /** drain_all_pages(zone), every zone when omitted. @returns pages given back to the buddy lists (0 without pcp) */
+  drainAllPages(zone?: number): number {
+    if (zone !== undefined && !(Number.isInteger(zone) && zone >= 0 && zone < this.zones.length)) throw new MmError("EINVAL", `zone ${zone}`);
+    return this.pcp === null ? 0 : this.pcp.drainAllPages(zone ?? -1);
+  }
+
+  /** count, high and batch of each CPU's pcp of a zone (zoneinfo's "pagesets"). */
+  pcpPagesets(zone: number): PagesetRow[] {
+    if (!(Number.isInteger(zone) && zone >= 0 && zone < this.zones.length)) throw new MmError("EINVAL", `zone ${zone}`);
+    return pagesetRows(this.pcpOrThrow("pcpPagesets"), zone);
+  }
+
+  /** The zone's "pagesets" lines of /proc/zoneinfo (see formatPagesets for the threshold line). */
+  zoneinfoPagesets(zone: number, threshold?: number): string {
+    return formatPagesets(this.pcpPagesets(zone), threshold);
+  }
+
+  /** vm.percpu_pagelist_high_fraction = v (0 or >= 8): every zone's pcp high and batch recomputed. */
+  setPercpuPagelistHighFraction(v: number): void {
+    const p = this.pcpOrThrow("percpu_pagelist_high_fraction");
+    checkHighFraction(v, "EINVAL");
+    p.highFraction = v;
+    p.updateHighAndBatch();
+  }
+
+  /** ZONE_RECLAIM_ACTIVE (kswapd's set_reclaim_active / clear_reclaim_active): pcp->high is capped at 4 batches while set. */
+  setZoneReclaimActive(zone: number, active: boolean): void {
+    if (!(Number.isInteger(zone) && zone >= 0 && zone < this.zones.length)) throw new MmError("EINVAL", `zone ${zone}`);
+    if (this.pcp instanceof PerCpuPages) this.pcp.reclaimActive[zone] = active ? 1 : 0;
   }
 
   // ---- /proc (vmstat.ts, procfs.ts)
