@@ -36,6 +36,8 @@ export const REPORTING_AB_PARAMS = defineParams({
   madvisedPct: { kind: "float", unit: "%", min: 0, max: 100, default: C.madvisedPct, doc: "share of the service's VMA madvised MADV_HUGEPAGE", why: "assumption: a JVM-style heap madvised, the rest malloc'd" },
   cachePct: { kind: "float", unit: "%", min: 0, max: 50, default: C.cachePct, doc: "cold page cache left once the guest has run a while", why: "assumption: a tiny instance is sized to its workload, a resident app takes the rest" },
   filesPct: { kind: "float", unit: "%", min: 0, max: 50, default: C.filesPct, doc: "mapped files of the service, the app and the daemons", why: "assumption: binaries, libraries and data of a small cloud guest" },
+  pcp: { kind: "bool", default: C.pcp, doc: "per-cpu page lists (6.1's pcp) in the guest's allocator", why: "6.1 has them: the exit's order-0 frees pass through them and up to pcp->high pages per CPU stay there, unreportable" },
+  cpus: { kind: "int", min: 1, max: 64, default: C.cpus, doc: "guest vCPUs (each has its own pcp lists)", why: "2: the 6.1 capture's qemu -smp 2, and a tiny cloud instance" },
   backgroundMibps: { kind: "float", unit: "MiB/s", min: 0, max: 10000, default: C.backgroundMiBps, doc: "background reads growing the page cache", why: "assumption: logs and updates" },
   delays: { kind: "list", of: "float", min: 0, max: 10, default: A.startDelayRatio, doc: "map axis: start delays in PAGE_REPORTING_DELAYs", why: "around the worker's wake-up at 2 s: well before, just before, at, just after" },
   devices: { kind: "list", of: "enum", values: DEVICES.map((d) => d.name), default: A.device, doc: "map axis: hosts", why: "two measured hosts and the earlier invented 1 ms/MiB as a pessimistic bound" },
@@ -62,6 +64,8 @@ export function scenarioOf(c: ReportingAbConfig, policy: string): ScenarioConfig
     cachePct: c.cachePct,
     filesPct: c.filesPct,
     backgroundMiBps: c.backgroundMibps,
+    pcp: c.pcp,
+    cpus: c.cpus,
   };
   checkScenarioConfig(s);
   return s;

@@ -72,6 +72,13 @@ export interface ScenarioConfig {
   readonly reportingOrder: number;
   /** THP: "boot" = hugepage_init's rule (on from 512 MiB of totalram, mode madvise), "on", "off". @defaultValue "boot" */
   readonly thp: "boot" | "on" | "off";
+  /**
+   * Per-cpu page lists as 6.1 has them (@mm/buddy's pcp): the exit's order-0 frees pass through
+   * them, and up to pcp->high pages per CPU stay there, neither free nor reportable. @defaultValue true
+   */
+  readonly pcp: boolean;
+  /** vCPUs of the guest: the 6.1 capture's `qemu -smp 2`, and a tiny cloud instance's 2 vCPUs. @defaultValue 2 */
+  readonly cpus: number;
   /** Series sampling period. @defaultValue 10 */
   readonly sampleMs: number;
   /** Keep the time series. @defaultValue false */
@@ -94,6 +101,8 @@ export const DEFAULT_SCENARIO: ScenarioConfig = {
   growthPct: 2,
   reportingOrder: -1,
   thp: "boot",
+  pcp: true,
+  cpus: 2,
   sampleMs: 10,
   keepSeries: false,
 };
@@ -122,6 +131,8 @@ export interface RunMetrics {
   readonly rampMs: number;
   /** Of the freed memory, the share that sat in free blocks of at least the reporting order right after the exit. */
   readonly freedReportablePct: number;
+  /** Pages on the per-cpu lists right after the exit (neither free nor reportable), MiB. */
+  readonly pcpAfterExitMiB: number;
   readonly thpFaults: number;
   readonly thpFallbacks: number;
   /** Reporting. */
@@ -190,6 +201,8 @@ export function checkScenarioConfig(c: ScenarioConfig): void {
   if (!Number.isInteger(c.reportingOrder) || c.reportingOrder < -1 || c.reportingOrder > 10) bad(`reporting order ${c.reportingOrder} not in -1..10`);
   if (c.thp !== "boot" && c.thp !== "on" && c.thp !== "off") bad(`thp "${String(c.thp)}" is not boot, on or off`);
   if (!(c.sampleMs >= 1)) bad(`sample period ${c.sampleMs} ms below 1`);
+  if (typeof c.pcp !== "boolean") bad(`pcp ${String(c.pcp)} is not a boolean`);
+  if (!Number.isInteger(c.cpus) || c.cpus < 1 || c.cpus > 64) bad(`cpus ${c.cpus} not in 1..64`);
 }
 
 /** A uniform number in [lo, hi) from the run's PRNG. */
@@ -256,6 +269,8 @@ export function runScenario(cfg: ScenarioConfig, seed: number, onEvent?: (rig: S
     // are memblock-reserved: that is why a "512 MiB" guest has less than 512 MiB of totalram.
     machine: {
       clock: sim,
+      pcp: cfg.pcp,
+      cpus: cfg.cpus,
       reserved: [
         { startPfn: 4096, endPfn: 4096 + 16 * MIB_PAGES },
         { startPfn: nrPages - (reservedPages(cfg.guestMiB) - 16 * MIB_PAGES), endPfn: nrPages },
@@ -349,8 +364,8 @@ export function runScenario(cfg: ScenarioConfig, seed: number, onEvent?: (rig: S
   const serviceVm = cfg.freedMiB * MIB_PAGES;
   const madvised = Math.floor(((serviceVm * cfg.madvisedPct) / 100) / 512) * 512;
   const instances: GuestTask[] = [];
-  const startInstance = (vmPages: number, miBps: number, done: (ok: boolean, at: number) => void): GuestTask => {
-    const t = guest.spawn({ comm: "service", uid: 1000, oomScoreAdj: 0, vmPages, madvisedPages: Math.min(madvised, vmPages), fileStart: 0, fileLen: serviceFiles });
+  const startInstance = (vmPages: number, miBps: number, cpu: number, done: (ok: boolean, at: number) => void): GuestTask => {
+    const t = guest.spawn({ comm: "service", uid: 1000, oomScoreAdj: 0, vmPages, madvisedPages: Math.min(madvised, vmPages), fileStart: 0, fileLen: serviceFiles, cpu });
     instances.push(t);
     const perMs = (miBps * MIB_PAGES) / 1000;
     // its working set of file pages is touched once every 100 ms of its own run time
@@ -431,8 +446,12 @@ export function runScenario(cfg: ScenarioConfig, seed: number, onEvent?: (rig: S
   const fillFrac = prng.nextFloat();
   const exitJitterNs = Math.round(uniform(prng, 0, 500)) * MS;
   const delayNs = Math.round(cfg.startDelayRatio * PAGE_REPORTING_DELAY_NS);
+  // The scheduler places each instance on some vCPU (drawn last: the draws above stay as they were).
+  const cpu1 = Math.floor(prng.nextFloat() * cfg.cpus);
+  const cpu2 = Math.floor(prng.nextFloat() * cfg.cpus);
+  let pcpAfterExit = 0;
   sim.schedule(500 * MS, () => {
-    startInstance(serviceVm, rate1, (_ok, at) => {
+    startInstance(serviceVm, rate1, cpu1, (_ok, at) => {
       // The guest lives on: the cache fills free memory until kswapd's band [low, high].
       sim.scheduleAt(at + 500 * MS, () => {
         const zi = mainZone(guest);
@@ -450,12 +469,13 @@ export function runScenario(cfg: ScenarioConfig, seed: number, onEvent?: (rig: S
         const before = freeAtOrAbove(guest, reportingOrder);
         const freed = guest.exit(instances[0]);
         freedReportablePct = freed === 0 ? 0 : (100 * (freeAtOrAbove(guest, reportingOrder) - before)) / freed;
+        pcpAfterExit = machine.pcpPages();
         const v2Pages = Math.round(serviceVm * growth);
         endNs = exitNs + delayNs + Math.round(((v2Pages / MIB_PAGES / cfg.rampMiBps[0]) * 1e9 * 3) / 2) + 2 * PAGE_REPORTING_DELAY_NS;
         sample();
         sim.schedule(delayNs, () => {
           v2Start = sim.now();
-          startInstance(v2Pages, rate2, (ok, doneAt) => {
+          startInstance(v2Pages, rate2, cpu2, (ok, doneAt) => {
             if (ok) rampMs = (doneAt - v2Start) / MS;
           });
         });
@@ -494,6 +514,7 @@ export function runScenario(cfg: ScenarioConfig, seed: number, onEvent?: (rig: S
     hostRefaultMs: (end.hostRefaultNs - s0.hostRefaultNs) / MS,
     rampMs,
     freedReportablePct,
+    pcpAfterExitMiB: mib(pcpAfterExit),
     thpFaults,
     thpFallbacks,
     reportCalls: end.reportCalls - s0.reportCalls,
