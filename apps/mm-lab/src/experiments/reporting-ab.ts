@@ -17,6 +17,8 @@ import { formatMapJson, formatMapTable } from "./reporting/format.js";
 import { checkMapConfig, DEFAULT_MAP, MAP_CENTRE, mapJobs, type MapConfig, runMapParallel } from "./reporting/map.js";
 import { checkScenarioConfig, REPORTING_OFF, runScenario, type ScenarioConfig, SERIES_NAMES } from "./reporting/scenario.js";
 import { centreSeries } from "./reporting/series.js";
+import { checkShrinkConfig, DEFAULT_SHRINK, runShrinkMap, type ShrinkConfig } from "./reporting/shrink.js";
+import { formatShrinkJson, formatShrinkTable } from "./reporting/shrink-format.js";
 import { mapReportData } from "./reporting/report-data.js";
 import { type PendingReport, reportPath, writePendingReport } from "../report/hook.js";
 import { provenance } from "../provenance.js";
@@ -43,6 +45,8 @@ export const REPORTING_AB_PARAMS = defineParams({
   devices: { kind: "list", of: "enum", values: DEVICES.map((d) => d.name), default: A.device, doc: "map axis: hosts", why: "two measured hosts and the earlier invented 1 ms/MiB as a pessimistic bound" },
   freed: { kind: "list", of: "int", min: 8, max: 16384, default: A.freedMiB, doc: "map axis: freed sizes in MiB", why: "half, one and two order-10 batches" },
   guests: { kind: "list", of: "int", min: 128, max: 16384, default: A.guestMiB, doc: "map axis: guest sizes in MiB", why: "seed 004's 512 MiB (THP off at boot) and two sizes with THP on" },
+  map: { kind: "enum", values: ["all", "main", "shrink"], default: "all", doc: "main: P(OOM) over delay, device, freed and guest size; shrink: free memory shrinking during a pass (where Pang and Duyck differ); all: both", why: "the README's command shows both; each can be run alone" },
+  rates: { kind: "list", of: "int", min: 1, max: 100000, default: DEFAULT_SHRINK.rates, doc: "shrink map axis: the new instance's fault rate during the pass, MiB/s", why: "the main map's ramp, a fast allocator (a JVM pre-touching its heap), one in between" },
   layout: { kind: "enum", values: ["slices", "full"], default: DEFAULT_MAP.layout, doc: "slices (delay x device and guest x freed through the centre) or full (the product)", why: "slices keep the default map under a minute on 2 cores" },
   series: { kind: "text", placeholder: "file", default: null, doc: "write the centre's time series per policy (JSON lines: series, policy, seed, t, y)", why: "off unless asked: a side file" },
   report: { kind: "text", placeholder: "file|none", default: null, doc: `also write an HTML report of the map (default ${DEFAULT_REPORT} for a table run, none with --json; "none" for none)`, why: "the README's main command shows its charts; JSON output stays JSON only" },
@@ -134,9 +138,35 @@ export function reportingAbRunOne(c: ReportingAbConfig, seed: number, policy: st
   };
 }
 
+/** The request -> the shrink sub-map (validated): the main map's base at start delay 1, its seeds and devices. */
+export function shrinkConfigOf(req: RunRequest<ReportingAbConfig>): ShrinkConfig {
+  const m = mapConfigOf(req);
+  // the default policy list (off included) means "the shrink map's own": off never reports
+  const isDefault = req.policies.length === DEFAULT_MAP.policies.length && req.policies.every((p, i) => p === DEFAULT_MAP.policies[i]);
+  const policies = isDefault ? DEFAULT_SHRINK.policies : req.policies;
+  return { ...DEFAULT_SHRINK, base: { ...m.base, startDelayRatio: DEFAULT_SHRINK.base.startDelayRatio }, policies, devices: m.axes.device, rates: req.config.rates as number[], seeds: m.seeds, firstSeed: m.firstSeed };
+}
+
+/** The shrink sub-map's tables (or JSON lines); it has no HTML report of its own. */
+async function reportShrink(req: RunRequest<ReportingAbConfig>, io: RunIO): Promise<null> {
+  const c = shrinkConfigOf(req);
+  const bar = io.progress(c.devices.length * c.rates.length * c.policies.length * c.seeds, "reporting-ab shrink map");
+  const t0 = performance.now();
+  let cells;
+  try {
+    cells = await runShrinkMap(c, () => bar.tick());
+  } finally {
+    bar.stop();
+  }
+  io.write(req.json ? formatShrinkJson(cells) : formatShrinkTable(c, cells, req.config.timing ? performance.now() - t0 : undefined));
+  return null;
+}
+
 /** The `run` path: the map table (or JSON lines), the --series side file; returns the report page to write, if any. */
 export async function reportReportingAb(req: RunRequest<ReportingAbConfig>, io: RunIO): Promise<PendingReport | null> {
+  if (req.config.map === "shrink") return reportShrink(req, io);
   const c = mapConfigOf(req);
+  if (req.config.map === "all") checkShrinkConfig(shrinkConfigOf(req)); // validate both before either runs
   const report = reportPath(req.config.report, req.json, DEFAULT_REPORT);
   const bar = io.progress(mapJobs(c).jobs.length, "reporting-ab map");
   const t0 = performance.now();
@@ -148,6 +178,10 @@ export async function reportReportingAb(req: RunRequest<ReportingAbConfig>, io: 
   }
   const wallMs = performance.now() - t0;
   io.write(req.json ? formatMapJson(cells) : formatMapTable(c, cells, req.config.timing ? wallMs : undefined));
+  if (req.config.map === "all") {
+    if (!req.json) io.write("\n");
+    await reportShrink(req, io);
+  }
   const file = req.config.series;
   // The report charts the centre's series too: computed once if both want them.
   const series = file !== null || report !== null ? centreSeries(c) : [];

@@ -8,6 +8,9 @@
  */
 import { GFP_KERNEL, MmError, PAGE_SHIFT, WMARK_HIGH, WMARK_LOW } from "@mm/api";
 import {
+  calculateZoneOrderThreshold,
+  type CapacityRule,
+  capacityFromThreshold,
   createPageReporting,
   createVirtioBalloon,
   PAGE_REPORTING_DELAY_NS,
@@ -16,7 +19,7 @@ import {
   type VirtioBalloon,
 } from "@mm/page-reporting";
 import { createSim, type Prng, type Sim } from "@mm/sim";
-import { CALIBRATION, DEFAULT_DEVICE, DEVICES, type DeviceModel } from "./costs.js";
+import { CALIBRATION, DEFAULT_DEVICE, DEVICES, type DeviceModel, workerCpuNs } from "./costs.js";
 import { Guest } from "./guest.js";
 import type { GuestTask, TaskSpec } from "./mm.js";
 import { GFP_PAGECACHE, GFP_READAHEAD } from "./vmscan.js";
@@ -139,6 +142,18 @@ export interface RunMetrics {
   readonly reportCalls: number;
   readonly flushReports: number;
   readonly sgInits: number;
+  /**
+   * Where Pang and Duyck differ. Order boundaries at which the capacity used allowed more blocks
+   * than Pang's rule gives on the free memory of that moment (a stale threshold, for `pang`), and
+   * the MiB those extra blocks could take (capped by the blocks the order had).
+   */
+  readonly staleOrders: number;
+  readonly staleMiB: number;
+  /** sg_init_table entries written (drains and re-inits) and the worker's guest CPU (costs.ts WORKER_CPU). */
+  readonly sgInitEntries: number;
+  readonly workerCpuUs: number;
+  /** The lowest NR_FREE_PAGES - low watermark of the user zone at a report() call (isolation at its height), MiB; at the exit if none. */
+  readonly minHeadroomMiB: number;
   readonly peakIsolatedMiB: number;
   readonly passes: number;
   /** Host memory returned (discarded), averaged over the window and at its end. */
@@ -294,13 +309,43 @@ export function runScenario(cfg: ScenarioConfig, seed: number, onEvent?: (rig: S
   // later, which the watermark gate turns away (free memory sits in kswapd's band).
   const policy = cfg.policy === REPORTING_OFF ? null : reportingPolicy(cfg.policy);
   let reporter = null as PageReporting | null;
+  // The capacity each order got vs Pang's rule on the free memory of that moment.
+  let staleOrders = 0;
+  let stalePages = 0;
+  const watch = (rule: CapacityRule): CapacityRule => ({
+    name: rule.name,
+    beginZone: (area, zone, ro) => rule.beginZone(area, zone, ro),
+    capacity: (area, zone, order, ro) => {
+      const c = rule.capacity(area, zone, order, ro);
+      if (exitNs < 0) return c;
+      const fresh = capacityFromThreshold(order, calculateZoneOrderThreshold(area, zone, ro));
+      const blocks = area.nrFree(zone, order);
+      if (c > fresh && blocks > fresh) {
+        staleOrders++;
+        stalePages += (Math.min(c, blocks) - fresh) * 2 ** order;
+      }
+      return c;
+    },
+  });
+  // report() sees the batch at its height: how far isolation has pushed free memory toward low.
+  let minHeadroom = Infinity;
+  const device = {
+    report: (sgl: Parameters<VirtioBalloon["report"]>[0], start: number, nents: number): number => {
+      if (exitNs >= 0) {
+        const zi = mainZone(guest);
+        const h = machine.zoneFreePages(zi) - machine.zoneWatermark(zi, WMARK_LOW);
+        if (h < minHeadroom) minHeadroom = h;
+      }
+      return balloon.report(sgl, start, nents);
+    },
+  };
   const register = (): void => {
     if (policy === null) return;
     reporter = createPageReporting({
           area: machine,
-          device: balloon,
+          device,
           scheduler: sim,
-          capacityRule: policy.capacityRule(),
+          capacityRule: watch(policy.capacityRule()),
           mechanism: policy.mechanism(),
           pageReportingOrder: cfg.reportingOrder,
       onDrain: (pages) => {
@@ -419,6 +464,8 @@ export function runScenario(cfg: ScenarioConfig, seed: number, onEvent?: (rig: S
       reportCalls: st === null ? 0 : st.reportCalls,
       flushReports: st === null ? 0 : st.flushReports,
       sgInits: st === null ? 0 : st.sgInits,
+      sgInitEntries: st === null ? 0 : st.sgInitEntries + (reporter === null ? 0 : reporter.mechanismStats().reinitEntries),
+      reportedBlocks: st === null ? 0 : st.reportedBlocks,
       passes: st === null ? 0 : st.passes,
     };
   }
@@ -447,9 +494,11 @@ export function runScenario(cfg: ScenarioConfig, seed: number, onEvent?: (rig: S
   const exitJitterNs = Math.round(uniform(prng, 0, 500)) * MS;
   const delayNs = Math.round(cfg.startDelayRatio * PAGE_REPORTING_DELAY_NS);
   // The scheduler places each instance on some vCPU (drawn last: the draws above stay as they were).
-  const cpu1 = Math.floor(prng.nextFloat() * cfg.cpus);
-  const cpu2 = Math.floor(prng.nextFloat() * cfg.cpus);
+  // (machine.cpus: 1 without pcp lists, where a CPU has nothing of its own)
+  const cpu1 = Math.floor(prng.nextFloat() * machine.cpus);
+  const cpu2 = Math.floor(prng.nextFloat() * machine.cpus);
   let pcpAfterExit = 0;
+  let exitHeadroom = 0;
   sim.schedule(500 * MS, () => {
     startInstance(serviceVm, rate1, cpu1, (_ok, at) => {
       // The guest lives on: the cache fills free memory until kswapd's band [low, high].
@@ -470,6 +519,8 @@ export function runScenario(cfg: ScenarioConfig, seed: number, onEvent?: (rig: S
         const freed = guest.exit(instances[0]);
         freedReportablePct = freed === 0 ? 0 : (100 * (freeAtOrAbove(guest, reportingOrder) - before)) / freed;
         pcpAfterExit = machine.pcpPages();
+        const zi = mainZone(guest);
+        exitHeadroom = machine.zoneFreePages(zi) - machine.zoneWatermark(zi, WMARK_LOW);
         const v2Pages = Math.round(serviceVm * growth);
         endNs = exitNs + delayNs + Math.round(((v2Pages / MIB_PAGES / cfg.rampMiBps[0]) * 1e9 * 3) / 2) + 2 * PAGE_REPORTING_DELAY_NS;
         sample();
@@ -520,6 +571,11 @@ export function runScenario(cfg: ScenarioConfig, seed: number, onEvent?: (rig: S
     reportCalls: end.reportCalls - s0.reportCalls,
     flushReports: end.flushReports - s0.flushReports,
     sgInits: end.sgInits - s0.sgInits,
+    staleOrders,
+    staleMiB: mib(stalePages),
+    sgInitEntries: end.sgInitEntries - s0.sgInitEntries,
+    workerCpuUs: workerCpuNs(end.reportCalls - s0.reportCalls, end.sgInitEntries - s0.sgInitEntries, end.reportedBlocks - s0.reportedBlocks) / 1000,
+    minHeadroomMiB: mib(minHeadroom === Infinity ? exitHeadroom : minHeadroom),
     peakIsolatedMiB: mib(peakIsolated),
     passes: end.passes - s0.passes,
     hostReturnedAvgMiB: samples === 0 ? 0 : mib(returnedSum / samples),
