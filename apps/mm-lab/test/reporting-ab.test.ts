@@ -90,6 +90,24 @@ describe("the scenario's mechanisms", () => {
     expect(all.freedReportablePct).toBeGreaterThan(thp.freedReportablePct);
   });
 
+  it("with pcp the exit leaves pages on the per-cpu lists, at most high per CPU and zone, outside NR_FREE_PAGES; without pcp none", () => {
+    let bound = 0;
+    let checked = false;
+    const on = runScenario({ ...base, policy: "off" }, 1, (rig) => {
+      const m = rig.guest.machine;
+      if (bound === 0) for (const z of m.zones) if (z.managed > 0) for (const r of m.pcpPagesets(z.idx)) bound += r.high + (1 << m.pageblockOrder);
+      if (rig.exitNs >= 0 && !checked) {
+        checked = true;
+        const census = m.checkInvariants();
+        for (const z of m.zones) expect(census[z.idx].free).toBe(z.freePages);
+      }
+    }).metrics;
+    expect(checked).toBe(true);
+    expect(on.pcpAfterExitMiB).toBeGreaterThan(0);
+    expect(on.pcpAfterExitMiB * 256).toBeLessThanOrEqual(bound);
+    expect(runScenario({ ...base, policy: "off", pcp: false }, 1).metrics.pcpAfterExitMiB).toBe(0);
+  });
+
   it("host refaults are charged to the faulting task: its fault-in takes longer by at least their cost", () => {
     const cfg = { ...base, startDelayRatio: 1.1, device: "slow-host" };
     const off = runScenario({ ...cfg, policy: "off" }, 1).metrics;
