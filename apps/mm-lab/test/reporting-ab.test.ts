@@ -201,15 +201,17 @@ describe("mm-lab run reporting-ab", () => {
     expect(free?.t[1]).toBe(10);
   });
 
-  it("the default --map all prints the main map and the shrink sub-map; --json marks the sub-map's lines", async () => {
+  it("the default --map all prints the main map and the shrink sub-map; --map shrink --json gives the sub-map's cells", async () => {
     const args = ["run", "reporting-ab", "--seeds", "1", "--policies", "pang,pang-reserve", "--delays", "1", "--devices", "4k-host", "--guests", "1024", "--freed", "128", "--rates", "512", "--report", "none"];
     const text = await cli(...args);
     expect(text).toMatch(/^start delay/m);
     expect(text).toMatch(/^reporting-ab --map shrink: free memory shrinks during a pass/m);
-    const rows = (await cli(...args, "--json")).trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-    const shrink = rows.filter((r) => r.map === "shrink");
-    expect(rows.length - shrink.length).toBe(2 * 2); // the main map: 2 points x 2 policies
+    const main = (await cli(...args, "--json")).trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(main).toHaveLength(2 * 2); // the main map only: 2 points x 2 policies
+    expect(main.some((r) => r.map === "shrink")).toBe(false);
+    const shrink = (await cli(...args, "--map", "shrink", "--json")).trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(shrink).toHaveLength(2); // 1 device x 1 rate x 2 policies
+    for (const r of shrink) expect(r.map).toBe("shrink");
     for (const r of shrink) {
       const cfg = r.config as Record<string, unknown>;
       for (const k of Object.keys(DEFAULT_SCENARIO)) expect(cfg, k).toHaveProperty(k);

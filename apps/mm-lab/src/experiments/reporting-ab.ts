@@ -45,7 +45,7 @@ export const REPORTING_AB_PARAMS = defineParams({
   devices: { kind: "list", of: "enum", values: DEVICES.map((d) => d.name), default: A.device, doc: "map axis: hosts", why: "two measured hosts and the earlier invented 1 ms/MiB as a pessimistic bound" },
   freed: { kind: "list", of: "int", min: 8, max: 16384, default: A.freedMiB, doc: "map axis: freed sizes in MiB", why: "half, one and two order-10 batches" },
   guests: { kind: "list", of: "int", min: 128, max: 16384, default: A.guestMiB, doc: "map axis: guest sizes in MiB", why: "seed 004's 512 MiB (THP off at boot) and two sizes with THP on" },
-  map: { kind: "enum", values: ["all", "main", "shrink"], default: "all", doc: "main: P(OOM) over delay, device, freed and guest size; shrink: free memory shrinking during a pass (where Pang and Duyck differ); all: both", why: "the README's command shows both; each can be run alone" },
+  map: { kind: "enum", values: ["all", "main", "shrink"], default: "all", doc: "main: P(OOM) over delay, device, freed and guest size; shrink: free memory shrinking during a pass (where Pang and Duyck differ); all: both tables (with --json: the main map's cells)", why: "the README's command shows both; each can be run alone" },
   rates: { kind: "list", of: "int", min: 1, max: 100000, default: DEFAULT_SHRINK.rates, doc: "shrink map axis: the new instance's fault rate during the pass, MiB/s", why: "the main map's ramp, a fast allocator (a JVM pre-touching its heap), one in between" },
   layout: { kind: "enum", values: ["slices", "full"], default: DEFAULT_MAP.layout, doc: "slices (delay x device and guest x freed through the centre) or full (the product)", why: "slices keep the default map under a minute on 2 cores" },
   series: { kind: "text", placeholder: "file", default: null, doc: "write the centre's time series per policy (JSON lines: series, policy, seed, t, y)", why: "off unless asked: a side file" },
@@ -138,6 +138,10 @@ export function reportingAbRunOne(c: ReportingAbConfig, seed: number, policy: st
   };
 }
 
+function shrinkRuns(c: ShrinkConfig): number {
+  return c.devices.length * c.rates.length * c.policies.length * c.seeds;
+}
+
 /** The request -> the shrink sub-map (validated): the main map's base at start delay 1, its seeds and devices. */
 export function shrinkConfigOf(req: RunRequest<ReportingAbConfig>): ShrinkConfig {
   const m = mapConfigOf(req);
@@ -148,15 +152,15 @@ export function shrinkConfigOf(req: RunRequest<ReportingAbConfig>): ShrinkConfig
 }
 
 /** The shrink sub-map's tables (or JSON lines); it has no HTML report of its own. */
-async function reportShrink(req: RunRequest<ReportingAbConfig>, io: RunIO): Promise<null> {
+async function reportShrink(req: RunRequest<ReportingAbConfig>, io: RunIO, tick?: () => void): Promise<null> {
   const c = shrinkConfigOf(req);
-  const bar = io.progress(c.devices.length * c.rates.length * c.policies.length * c.seeds, "reporting-ab shrink map");
+  const bar = tick === undefined ? io.progress(shrinkRuns(c), "reporting-ab shrink map") : null;
   const t0 = performance.now();
   let cells;
   try {
-    cells = await runShrinkMap(c, () => bar.tick());
+    cells = await runShrinkMap(c, tick ?? (() => bar?.tick()));
   } finally {
-    bar.stop();
+    bar?.stop();
   }
   io.write(req.json ? formatShrinkJson(cells) : formatShrinkTable(c, cells, req.config.timing ? performance.now() - t0 : undefined));
   return null;
@@ -166,21 +170,25 @@ async function reportShrink(req: RunRequest<ReportingAbConfig>, io: RunIO): Prom
 export async function reportReportingAb(req: RunRequest<ReportingAbConfig>, io: RunIO): Promise<PendingReport | null> {
   if (req.config.map === "shrink") return reportShrink(req, io);
   const c = mapConfigOf(req);
-  if (req.config.map === "all") checkShrinkConfig(shrinkConfigOf(req)); // validate both before either runs
+  // The sub-map joins the table output; --json stays the main map's cells (the HTML report reads them).
+  const withShrink = req.config.map === "all" && !req.json;
+  const shrink = withShrink ? shrinkConfigOf(req) : null;
+  if (shrink !== null) checkShrinkConfig(shrink); // validate both before either runs
   const report = reportPath(req.config.report, req.json, DEFAULT_REPORT);
-  const bar = io.progress(mapJobs(c).jobs.length, "reporting-ab map");
+  const bar = io.progress(mapJobs(c).jobs.length + (shrink === null ? 0 : shrinkRuns(shrink)), "reporting-ab map");
+  const tick = (): void => bar.tick();
   const t0 = performance.now();
   let cells;
   try {
-    cells = await runMapParallel(c, () => bar.tick());
+    cells = await runMapParallel(c, tick);
+    const wallMs = performance.now() - t0;
+    io.write(req.json ? formatMapJson(cells) : formatMapTable(c, cells, req.config.timing ? wallMs : undefined));
+    if (shrink !== null) {
+      io.write("\n");
+      await reportShrink(req, io, tick);
+    }
   } finally {
     bar.stop();
-  }
-  const wallMs = performance.now() - t0;
-  io.write(req.json ? formatMapJson(cells) : formatMapTable(c, cells, req.config.timing ? wallMs : undefined));
-  if (req.config.map === "all") {
-    if (!req.json) io.write("\n");
-    await reportShrink(req, io);
   }
   const file = req.config.series;
   // The report charts the centre's series too: computed once if both want them.
