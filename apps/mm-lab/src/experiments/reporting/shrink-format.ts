@@ -70,7 +70,18 @@ export function describeShrink(cells: readonly ShrinkCell[], policies: readonly 
     );
   }
   const oom = cells.filter((x) => x.oomRuns > 0);
-  lines.push(oom.length === 0 ? "no OOM kill in this sub-map." : `OOM kills at: ${oom.map((x) => `${x.policy} ${x.point.device} ${x.point.rampMiBps} MiB/s P(OOM) ${pct(x.pOom.value)} % [${pct(x.pOom.lo)}-${pct(x.pOom.hi)}]`).join("; ")}.`);
+  const where = (x: ShrinkCell): string => `${x.point.device} ${x.point.rampMiBps} MiB/s`;
+  const pOom = (x: ShrinkCell): string => `P(OOM) ${pct(x.pOom.value)} % [${pct(x.pOom.lo)}-${pct(x.pOom.hi)}]`;
+  if (oom.length === 0) lines.push("no OOM kill in this sub-map.");
+  else lines.push(`OOM kills at: ${oom.map((x) => `${x.policy} ${where(x)} ${pOom(x)}`).join("; ")}.`);
+  const fixedOom = oom.filter((x) => x.policy === "fixed");
+  if (fixedOom.length > 0)
+    for (const pol of policies) {
+      if (pol === "fixed") continue;
+      const at = fixedOom.map((f) => cells.find((x) => x.policy === pol && same(x.point, f.point))).filter((x): x is ShrinkCell => x !== undefined);
+      const failing = at.filter((x) => x.oomRuns > 0);
+      lines.push(`  where fixed OOMs, ${pol.padEnd(15)} ${failing.length === 0 ? `holds (${at.map((x) => `${where(x)} ${pOom(x)}`).join("; ")})` : `OOMs too: ${failing.map((x) => `${where(x)} ${pOom(x)}`).join("; ")}`}`);
+    }
   return lines;
 }
 
