@@ -39,8 +39,10 @@ import { isolateFreePage, putbackIsolatedPage } from "./isolate-free-page.js";
 import { allocContigRange, freeContigRange } from "./isolation.js";
 import { migratePage } from "./migrate.js";
 import { allocatedBlockHead, freeBlockHead, notAllocated } from "./page-lookup.js";
-import { PB_ALLOC, PB_BUDDY, PB_HEAD, PB_ISOLATED, PB_MOVABLE, PB_REPORTED, PB_RESERVED, PB_TAIL } from "./page-state.js";
-import { checkHighFraction, formatPagesets, type PagesetRow, pagesetRows, PerCpuPages } from "./pcp.js";
+import { lruAdd, lruDel } from "./lru.js";
+import { PB_ALLOC, PB_BUDDY, PB_HEAD, PB_ISOLATED, PB_LRU, PB_MOVABLE, PB_REPORTED, PB_RESERVED, PB_TAIL } from "./page-state.js";
+import { formatPagesets, type PagesetRow } from "./pcp.js";
+import { drainAllPagesChecked, pcpPages, pcpPagesets, setCpu, setPercpuPagelistHighFraction, setZoneReclaimActive } from "./pcp-api.js";
 import { allocPagesAt, setPageblockMigratetype } from "./place.js";
 import { type BuddyinfoRow, formatBuddyinfo, formatPagetypeinfo, type Pagetypeinfo } from "./procfs.js";
 import { freeListFirst, freeListNext, rotateToFront } from "./reporting.js";
@@ -272,6 +274,43 @@ export class BuddyMachine extends NodeState implements PageSource, ReportableFre
     putPage(this, pfn);
   }
 
+  /**
+   * folio_add_lru() once the per-cpu batch drained (or __SetPageMovable): the allocated page at
+   * pfn, an order-0 page or a compound head, is now PageLRU and counts as movable in
+   * move_freepages(). Until then a fresh __GFP_MOVABLE page does not (lru.ts).
+   * @throws MmError NOT_ALLOCATED (free, reserved, a tail), EINVAL for a non-compound block of
+   *   order > 0 or a page already on the LRU (state intact)
+   */
+  lruAdd(pfn: Pfn): void {
+    this.checkLruHead(pfn);
+    if (this.flags[pfn] & PB_LRU) throw new MmError("EINVAL", `pfn ${pfn} is already on an LRU list`, { pfn });
+    lruAdd(this, pfn);
+  }
+
+  /**
+   * folio_isolate_lru() / __page_cache_release(): the page at pfn leaves its LRU list.
+   * @throws MmError NOT_ALLOCATED, EINVAL as lruAdd, or for a page not on the LRU (state intact)
+   */
+  lruDel(pfn: Pfn): void {
+    this.checkLruHead(pfn);
+    if ((this.flags[pfn] & PB_LRU) === 0) throw new MmError("EINVAL", `pfn ${pfn} is not on an LRU list`, { pfn });
+    lruDel(this, pfn);
+  }
+
+  /** PageLRU(page) || __PageMovable(page) for an allocated pfn (tails answer for their head). */
+  onLru(pfn: Pfn): boolean {
+    this.checkPfn(pfn);
+    return (this.flags[pfn] & (PB_ALLOC | PB_TAIL)) !== 0 && (this.flags[pfn] & PB_LRU) !== 0;
+  }
+
+  private checkLruHead(pfn: Pfn): void {
+    this.checkPfn(pfn);
+    const f = this.flags[pfn];
+    if ((f & PB_ALLOC) === 0) throw new MmError("NOT_ALLOCATED", notAllocated(this, pfn, "lru", false).message, { pfn });
+    if ((f & PB_HEAD) === 0 && this.order[pfn] > 0)
+      throw new MmError("EINVAL", `pfn ${pfn} heads a non-compound order-${this.order[pfn]} block, which no LRU list holds`, { pfn });
+  }
+
   /** split_page(): a non-compound block becomes 2^order order-0 pages, each with refcount 1. */
   splitPage(pfn: Pfn, order: Order): void {
     this.checkPfn(pfn);
@@ -361,74 +400,48 @@ export class BuddyMachine extends NodeState implements PageSource, ReportableFre
     putbackIsolatedPage(this, pfn, order, mt);
   }
 
-  // ---- per-cpu page lists (pcp.ts; MachineOptions.pcp)
-
-  private pcpOrThrow(what: string): PerCpuPages {
-    const p = this.pcp;
-    if (!(p instanceof PerCpuPages)) throw new MmError("EINVAL", `${what}: the machine has no per-cpu lists (MachineOptions.pcp)`);
-    return p;
-  }
+  // ---- per-cpu page lists (pcp.ts; MachineOptions.pcp; pcp-api.ts validates)
 
   /** Online CPUs (1 without per-cpu lists). */
   get cpus(): number {
     return this.pcp === null ? 1 : this.pcp.cpus;
   }
-
   /** The CPU the allocator runs on now (smp_processor_id). */
   get currentCpu(): number {
     return this.pcp === null ? 0 : this.pcp.cpu;
   }
-
   /** Run the following allocations and frees on `cpu` (their pcp lists are that CPU's). */
   setCpu(cpu: number): void {
-    if (!(Number.isInteger(cpu) && cpu >= 0 && cpu < this.cpus)) throw new MmError("EINVAL", `cpu ${cpu} is not in 0..${this.cpus - 1}`);
-    if (this.pcp !== null) this.pcp.cpu = cpu;
+    setCpu(this, cpu);
   }
-
   /** Is pfn the head of a block on a per-cpu list? */
   isOnPcp(pfn: Pfn): boolean {
     this.checkPfn(pfn);
     return this.pcp !== null && this.pcp.pageMt[pfn] !== 0xff;
   }
-
   /** Pages on the per-cpu lists of a zone (every zone when omitted), all CPUs; 0 without pcp. */
   pcpPages(zone?: number): number {
-    if (this.pcp === null) return 0;
-    if (zone !== undefined) return this.pcp.zoneCount(zone);
-    let n = 0;
-    for (const z of this.zones) n += this.pcp.zoneCount(z.idx);
-    return n;
+    return pcpPages(this, zone);
   }
-
   /** drain_all_pages(zone), every zone when omitted. @returns pages given back to the buddy lists (0 without pcp) */
   drainAllPages(zone?: number): number {
-    if (zone !== undefined && !(Number.isInteger(zone) && zone >= 0 && zone < this.zones.length)) throw new MmError("EINVAL", `zone ${zone}`);
-    return this.pcp === null ? 0 : this.pcp.drainAllPages(zone ?? -1);
+    return drainAllPagesChecked(this, zone);
   }
-
   /** count, high and batch of each CPU's pcp of a zone (zoneinfo's "pagesets"). */
   pcpPagesets(zone: number): PagesetRow[] {
-    if (!(Number.isInteger(zone) && zone >= 0 && zone < this.zones.length)) throw new MmError("EINVAL", `zone ${zone}`);
-    return pagesetRows(this.pcpOrThrow("pcpPagesets"), zone);
+    return pcpPagesets(this, zone);
   }
-
   /** The zone's "pagesets" lines of /proc/zoneinfo (see formatPagesets for the threshold line). */
   zoneinfoPagesets(zone: number, threshold?: number): string {
-    return formatPagesets(this.pcpPagesets(zone), threshold);
+    return formatPagesets(pcpPagesets(this, zone), threshold);
   }
-
   /** vm.percpu_pagelist_high_fraction = v (0 or >= 8): every zone's pcp high and batch recomputed. */
   setPercpuPagelistHighFraction(v: number): void {
-    const p = this.pcpOrThrow("percpu_pagelist_high_fraction");
-    checkHighFraction(v, "EINVAL");
-    p.highFraction = v;
-    p.updateHighAndBatch();
+    setPercpuPagelistHighFraction(this, v);
   }
-
   /** ZONE_RECLAIM_ACTIVE (kswapd's set_reclaim_active / clear_reclaim_active): pcp->high is capped at 4 batches while set. */
   setZoneReclaimActive(zone: number, active: boolean): void {
-    if (!(Number.isInteger(zone) && zone >= 0 && zone < this.zones.length)) throw new MmError("EINVAL", `zone ${zone}`);
-    if (this.pcp instanceof PerCpuPages) this.pcp.reclaimActive[zone] = active ? 1 : 0;
+    setZoneReclaimActive(this, zone, active);
   }
 
   // ---- /proc (vmstat.ts, procfs.ts)

@@ -67,10 +67,16 @@ function fragmentationText(f: OwnerFragmentation): string {
     out.push(`order-${c.order} blocks: ${c.free} free, ${c.movableOnly} movable only (compaction could free), ${c.pinned} pinned, ${c.reserved} reserved/holes`);
     for (const b of c.blockers.slice(0, 5)) out.push(`  pins ${b.blocks} blocks with ${b.pages} pages: ${frame(b.handle)}`);
   }
-  out.push("extfrag/unusable_index (imported):", f.unusableIndex.trimEnd());
-  out.push("extfrag/extfrag_index (imported):", f.extfragIndex.trimEnd());
+  const blocks = f.pinnedPageblocks;
+  out.push(`pageblocks an order-9 allocation cannot use for their non-movable owners: ${blocks.length}${blocks.length > 5 ? " (first 5; all in --json)" : ""}`);
+  for (const b of blocks.slice(0, 5))
+    out.push(`  pfn ${b.pfn} ${b.zone} ${b.type}, ${b.freePages} free, ${b.movablePages} movable: ${b.owners.map((o) => `${o.pages} ${o.migratetype} ${frame(o.handle)}`).join("; ")}`);
+  // the files' own bytes: each line ends "... " then a newline (seq_printf per order, seq_putc '\n')
+  const file = (t: string): string => t.replace(/\n$/, "");
+  out.push("extfrag/unusable_index (imported):", file(f.unusableIndex));
+  out.push("extfrag/extfrag_index (imported):", file(f.extfragIndex));
   if (f.realUnusableIndex !== null && f.realExtfragIndex !== null)
-    out.push("from the real buddyinfo:", f.realUnusableIndex.trimEnd(), f.realExtfragIndex.trimEnd());
+    out.push("extfrag/unusable_index from the real buddyinfo:", file(f.realUnusableIndex), "extfrag/extfrag_index from the real buddyinfo:", file(f.realExtfragIndex));
   return `${out.join("\n")}\n`;
 }
 

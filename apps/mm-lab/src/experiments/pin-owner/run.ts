@@ -235,7 +235,8 @@ export function runPass(config: PinOwnerConfig, specs: readonly PolicySpec[], re
     // The workload draws CPUs from config.nrCpus; a setup with fewer folds them (the map's 1-CPU row).
     const cpuOf = (): number => world.cpu % nrCpus;
     const bufferKb = spec.bufferKb ?? config.bufferKb;
-    const depot = createStackDepot({ memoryBytes: config.memoryMb << 20 });
+    // stack_hash_order follows totalram: the capture's with --from
+    const depot = createStackDepot({ memoryBytes: config.from != null ? machine.totalramPages() * 4096 : config.memoryMb << 20 });
     const sink: EventSink = spec.sink === "page_pinner" ? pagePinnerRing() : percpuFtrace({ nrCpus, bufferSizeKb: bufferKb, cpuOf });
     // trace-all as a developer runs it: the failure event in its own instance (instances/fail).
     const failSink = spec.tracer === "all" ? percpuFtrace({ nrCpus, bufferSizeKb: TRACE_BUF_SIZE_DEFAULT / 1024, cpuOf, instance: "fail" }) : null;
