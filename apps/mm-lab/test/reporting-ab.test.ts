@@ -90,6 +90,24 @@ describe("the scenario's mechanisms", () => {
     expect(all.freedReportablePct).toBeGreaterThan(thp.freedReportablePct);
   });
 
+  it("with pcp the exit leaves pages on the per-cpu lists, at most high per CPU and zone, outside NR_FREE_PAGES; without pcp none", () => {
+    let bound = 0;
+    let checked = false;
+    const on = runScenario({ ...base, policy: "off" }, 1, (rig) => {
+      const m = rig.guest.machine;
+      if (bound === 0) for (const z of m.zones) if (z.managed > 0) for (const r of m.pcpPagesets(z.idx)) bound += r.high + (1 << m.pageblockOrder);
+      if (rig.exitNs >= 0 && !checked) {
+        checked = true;
+        const census = m.checkInvariants();
+        for (const z of m.zones) expect(census[z.idx].free).toBe(z.freePages);
+      }
+    }).metrics;
+    expect(checked).toBe(true);
+    expect(on.pcpAfterExitMiB).toBeGreaterThan(0);
+    expect(on.pcpAfterExitMiB * 256).toBeLessThanOrEqual(bound);
+    expect(runScenario({ ...base, policy: "off", pcp: false }, 1).metrics.pcpAfterExitMiB).toBe(0);
+  });
+
   it("host refaults are charged to the faulting task: its fault-in takes longer by at least their cost", () => {
     const cfg = { ...base, startDelayRatio: 1.1, device: "slow-host" };
     const off = runScenario({ ...cfg, policy: "off" }, 1).metrics;
@@ -144,7 +162,7 @@ describe("the map", () => {
 });
 
 describe("mm-lab run reporting-ab", () => {
-  const small = ["run", "reporting-ab", "--seeds", "2", "--policies", "off,fixed,shift-reserve", "--delays", "0.5,1", "--devices", "4k-host", "--guests", "1024", "--freed", "128", "--report", "none"];
+  const small = ["run", "reporting-ab", "--map", "main", "--seeds", "2", "--policies", "off,fixed,shift-reserve", "--delays", "0.5,1", "--devices", "4k-host", "--guests", "1024", "--freed", "128", "--report", "none"];
 
   it("--json: one object per cell with the full configuration, OOM kills and interval bounds", async () => {
     const out = await cli(...small, "--json");
@@ -168,7 +186,7 @@ describe("mm-lab run reporting-ab", () => {
     expect(await cli(...small)).toBe(a);
     expect(a).toMatch(/│ fixed +│|fixed /);
     expect(a).toMatch(/^fixed (does not OOM anywhere in this map|OOMs at \d+ of \d+ points)/m);
-    expect(await cli(...small.slice(0, 3), "3", ...small.slice(4))).not.toBe(a);
+    expect(await cli(...small.slice(0, 5), "3", ...small.slice(6))).not.toBe(a);
   });
 
   it("--series writes named series per policy (the HTML report's shape)", async () => {
@@ -182,6 +200,43 @@ describe("mm-lab run reporting-ab", () => {
     const free = lines.find((l) => l.series === "guest_free_mib" && l.policy === "fixed");
     expect(free?.t[1]).toBe(10);
   });
+
+  it("the default --map all prints the main map and the shrink sub-map; --map shrink --json gives the sub-map's cells", async () => {
+    const args = ["run", "reporting-ab", "--seeds", "1", "--policies", "pang,pang-reserve", "--delays", "1", "--devices", "4k-host", "--guests", "1024", "--freed", "128", "--rates", "512", "--report", "none"];
+    const text = await cli(...args);
+    expect(text).toMatch(/^start delay/m);
+    expect(text).toMatch(/^reporting-ab --map shrink: free memory shrinks during a pass/m);
+    const main = (await cli(...args, "--json")).trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(main).toHaveLength(2 * 2); // the main map only: 2 points x 2 policies
+    expect(main.some((r) => r.map === "shrink")).toBe(false);
+    const shrink = (await cli(...args, "--map", "shrink", "--json")).trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(shrink).toHaveLength(2); // 1 device x 1 rate x 2 policies
+    for (const r of shrink) expect(r.map).toBe("shrink");
+    for (const r of shrink) {
+      const cfg = r.config as Record<string, unknown>;
+      for (const k of Object.keys(DEFAULT_SCENARIO)) expect(cfg, k).toHaveProperty(k);
+      expect(cfg.rampMiBps).toEqual([512, 512]);
+      expect(cfg.startDelayRatio).toBe(1);
+      expect(typeof r.oomKills).toBe("number");
+      for (const k of ["pOom", "pStale", "staleMiB", "reportCalls", "workerCpuUs", "peakIsolatedMiB", "minHeadroomMiB"]) {
+        const i = r[k] as { value: number; lo: number; hi: number };
+        expect(i.lo, k).toBeLessThanOrEqual(i.value);
+        expect(i.hi, k).toBeGreaterThanOrEqual(i.value);
+      }
+    }
+  });
+
+  for (const args of [{ rates: "0" }, { map: "other" }]) {
+    it(`bad shrink input is MmError EINVAL: ${JSON.stringify(args)}`, async () => {
+      let err: unknown;
+      try {
+        await runReportingAb({ seeds: "1", ...args }, { write: () => {}, progress: () => ({ tick() {}, stop() {} }) });
+      } catch (e) {
+        err = e;
+      }
+      expect(isMmError(err, "EINVAL")).toBe(true);
+    });
+  }
 
   for (const args of [{ seeds: "0" }, { seeds: "x" }, { policies: "fixed,nope" }, { policies: "fixed,fixed" }, { guests: "10" }, { devices: "fast" }, { delays: "a" }, { layout: "grid" }, { freed: "4" }]) {
     it(`bad input is MmError EINVAL: ${JSON.stringify(args)}`, () => {

@@ -118,6 +118,18 @@ export interface MachineOptions {
    * this). @defaultValue false
    */
   readonly noWatermarks?: boolean;
+  /**
+   * Per-cpu page lists as 6.1 has them (pcp.ts): order <= PAGE_ALLOC_COSTLY_ORDER and THP-order
+   * frees go to the current CPU's list and allocations are served from it, refilled in batches.
+   * Pages on pcp lists are neither on the free lists nor in NR_FREE_PAGES, as in the kernel.
+   * Off by default so that the plain buddy allocator's tests and differential model keep their
+   * meaning. @defaultValue false
+   */
+  readonly pcp?: boolean;
+  /** Online CPUs, each with its own pcp lists per zone (nr_split_cpus of zone_highsize). @defaultValue 1 */
+  readonly cpus?: number;
+  /** vm.percpu_pagelist_high_fraction: 0 (pcp->high from the low watermark) or >= 8. @defaultValue 0 */
+  readonly percpuPagelistHighFraction?: number;
   /** Accepted for API symmetry; the allocator itself has no randomness (no page shuffling). */
   readonly seed?: number;
 }

@@ -10,6 +10,7 @@ import { FPI_NONE, FPI_TO_TAIL, freeOnePage, freePagesRef } from "./free.js";
 import { type NodeState, zoneIdxOf } from "./internal/node.js";
 import { normalizeRanges, type PfnRange, rangesContain, subtractRanges } from "./layout.js";
 import { PB_ALLOC, PB_RESERVED } from "./page-state.js";
+import { setupPerCpuPageset } from "./pcp.js";
 import {
   calculateMinFreeKbytes,
   setMinFreeKbytes,
@@ -95,7 +96,16 @@ export function boot(s: NodeState, opts: MachineOptions): void {
   // memblock_free_all -> __free_pages_memory: the free ranges in max-order chunks, to the tail.
   const free = subtractRanges(subtractRanges(ranges, reserved), cma);
   for (const r of free) freePagesMemory(s, r.startPfn, r.endPfn);
-  for (const r of cma) for (let p = r.startPfn; p < r.endPfn; p += s.pageblockNrPages) freePagesCore(s, p, s.pageblockOrder, FPI_NONE);
+  // setup_per_cpu_pageset (start_kernel, after mm_init): the watermarks are still 0, so pcp->high
+  // is 4 batches until init_per_zone_wmark_min recomputes it.
+  if (opts.pcp === true) setupPerCpuPageset(s, opts.cpus ?? 1, opts.percpuPagelistHighFraction ?? 0);
+  for (const r of cma) {
+    for (let p = r.startPfn; p < r.endPfn; p += s.pageblockNrPages) {
+      // init_cma_reserved_pageblock's __free_pages: onto the THP pcp list when there is one.
+      if (s.pcp !== null && s.pcp.freeUnrefPage(p, s.pageblockOrder)) s.zones[zoneIdxOf(s, p)].managed += s.pageblockNrPages;
+      else freePagesCore(s, p, s.pageblockOrder, FPI_NONE);
+    }
+  }
 
   if (opts.noWatermarks === true) {
     // No reserves at all: every zone's marks and lowmem_reserve stay 0, late frees still happen.

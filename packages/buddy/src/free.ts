@@ -3,8 +3,8 @@
  * to it. Kernel counterpart: mm/page_alloc.c (__free_one_page, buddy_merge_likely,
  * free_pages_prepare, __free_pages_ok, free_the_page, __free_pages) of 6.1.
  *
- * Seam for per-cpu lists: free_the_page() is where free_unref_page() (order <= PAGE_ALLOC_COSTLY_ORDER
- * or pageblock order, onto the pcp list) would branch off before __free_one_page().
+ * Per-cpu lists: free_the_page() branches off to free_unref_page() (order <= PAGE_ALLOC_COSTLY_ORDER
+ * or pageblock order, onto the pcp list; pcp.ts through s.pcp) before __free_one_page().
  */
 import { MIGRATE_ISOLATE, MIGRATE_PCPTYPES } from "@mm/api";
 import { addToFreeList, delFromFreeList, modFreepageState } from "./free-area.js";
@@ -65,7 +65,8 @@ export function freeThePage(s: NodeState, pfn: number, order: number): void {
   flags[pfn] = 0;
   s.refcount[pfn] = 0;
   s.stats.frees++;
-  // free_unref_page() would take orders the pcp lists hold here (pcp.ts).
+  // free_unref_page() takes the orders the pcp lists hold (pcp.ts, through s.pcp).
+  if (s.pcp !== null && s.pcp.freeUnrefPage(pfn, order)) return;
   freeOnePage(s, pfn, order, s.pageblockMt[pfn >>> s.pageblockOrder], FPI_NONE);
 }
 

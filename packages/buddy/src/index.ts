@@ -32,6 +32,14 @@ export {
 } from "./page-state.js";
 export { checkInvariants, type PageCensus } from "./invariants.js";
 export {
+  zoneBatchsize,
+  zoneHighsize,
+  formatPagesets,
+  NR_LOWORDER_PCP_LISTS,
+  MIN_PERCPU_PAGELIST_HIGH_FRACTION,
+  type PagesetRow,
+} from "./pcp.js";
+export {
   formatBuddyinfo,
   parseBuddyinfo,
   formatPagetypeinfo,

@@ -17,6 +17,8 @@ export interface PageCensus {
   allocated: number;
   isolated: number;
   reserved: number;
+  /** On per-cpu page lists (0 without them): free to the user, allocated to the buddy lists. */
+  pcp: number;
 }
 
 /**
@@ -28,15 +30,17 @@ export interface PageCensus {
  * - no free block has a free buddy of the same order where __free_one_page would have merged;
  * - blocks are aligned and never overlap, compound tails are marked, every page is in exactly
  *   one free, isolated or allocated block or is reserved;
- * - pages are conserved: free + allocated + isolated + reserved = present, managed = present -
- *   reserved, per zone.
+ * - per-cpu lists (when the machine has them) hold unflagged block heads whose page->index and
+ *   order match their list, and their counts match the lists;
+ * - pages are conserved: free + allocated + isolated + pcp + reserved = present, managed =
+ *   present - reserved, per zone.
  * @returns the per-zone census (index = zone).
  */
 export function checkInvariants(m: NodeState): PageCensus[] {
   const { flags, order, refcount, next, prev, pageblockMt, nrPfns, maxOrder, pageblockOrder } = m;
   const seen = new Uint8Array(nrPfns);
   const census: PageCensus[] = [];
-  for (let z = 0; z < MAX_NR_ZONES; z++) census.push({ free: 0, allocated: 0, isolated: 0, reserved: 0 });
+  for (let z = 0; z < MAX_NR_ZONES; z++) census.push({ free: 0, allocated: 0, isolated: 0, reserved: 0, pcp: 0 });
 
   // 1. The lists.
   for (let z = 0; z < MAX_NR_ZONES; z++) {
@@ -77,6 +81,13 @@ export function checkInvariants(m: NodeState): PageCensus[] {
     if (zone.freeCmaPages !== freeCma) fail(`zone ${zone.name}: NR_FREE_CMA_PAGES ${zone.freeCmaPages}, lists hold ${freeCma}`);
   }
 
+  // 1b. The per-cpu lists: their heads are marked in `seen` too.
+  const onPcp = m.pcp === null ? null : m.pcp.pageMt;
+  if (m.pcp !== null) {
+    const perZone = m.pcp.census(seen);
+    for (let z = 0; z < MAX_NR_ZONES; z++) census[z].pcp = perZone[z];
+  }
+
   // 2. Every page, in address order: each belongs to exactly one block or is reserved.
   const ranges = m.ranges;
   let ri = 0;
@@ -92,6 +103,13 @@ export function checkInvariants(m: NodeState): PageCensus[] {
       continue;
     }
     if (!present) fail(`hole pfn ${p} is not reserved`, { pfn: p });
+    if (f === 0 && onPcp !== null && onPcp[p] !== 0xff) {
+      // a pcp block: census() checked its head; its tails are plain free pages
+      const n = 1 << order[p];
+      for (let t = p + 1; t < p + n; t++) if (flags[t] !== 0 || refcount[t] !== 0) fail(`pfn ${t} inside the pcp block at ${p} has flags 0x${flags[t].toString(16)}`, { pfn: t, head: p });
+      p += n;
+      continue;
+    }
     if ((f & (PB_BUDDY | PB_ISOLATED | PB_ALLOC)) === 0) fail(`pfn ${p} belongs to no block (flags 0x${f.toString(16)})`, { pfn: p });
     const o = order[p];
     if (o > maxOrder) fail(`pfn ${p} has order ${o}`, { pfn: p });
@@ -131,8 +149,8 @@ export function checkInvariants(m: NodeState): PageCensus[] {
   for (let z = 0; z < MAX_NR_ZONES; z++) {
     const c = census[z];
     const zone = m.zones[z];
-    if (c.free + c.allocated + c.isolated + c.reserved !== zone.present)
-      fail(`zone ${zone.name}: free ${c.free} + allocated ${c.allocated} + isolated ${c.isolated} + reserved ${c.reserved} != present ${zone.present}`);
+    if (c.free + c.allocated + c.isolated + c.pcp + c.reserved !== zone.present)
+      fail(`zone ${zone.name}: free ${c.free} + allocated ${c.allocated} + isolated ${c.isolated} + pcp ${c.pcp} + reserved ${c.reserved} != present ${zone.present}`);
     if (zone.managed !== zone.present - c.reserved) fail(`zone ${zone.name}: managed ${zone.managed} != present - reserved`);
   }
   for (let i = 0; i < pageblockMt.length; i++) if (pageblockMt[i] >= MIGRATE_TYPES) fail(`pageblock ${i} has mt ${pageblockMt[i]}`);

@@ -101,6 +101,8 @@ export function allocContigRange(s: NodeState, startPfn: number, endPfn: number,
       return -EBUSY;
     }
   }
+  // drain_all_pages(cc.zone): pcp pages of the range come back, onto the isolate lists.
+  if (s.pcp !== null) s.pcp.drainAllPages(zoneIdxOf(s, startPfn));
   let ret = 0;
   // __alloc_contig_migrate_range: move every in-use page of [start, end) elsewhere.
   for (let p = startPfn; p < endPfn; ) {

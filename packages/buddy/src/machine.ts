@@ -41,6 +41,8 @@ import { migratePage } from "./migrate.js";
 import { allocatedBlockHead, freeBlockHead, notAllocated } from "./page-lookup.js";
 import { lruAdd, lruDel } from "./lru.js";
 import { PB_ALLOC, PB_BUDDY, PB_HEAD, PB_ISOLATED, PB_LRU, PB_MOVABLE, PB_REPORTED, PB_RESERVED, PB_TAIL } from "./page-state.js";
+import { formatPagesets, type PagesetRow } from "./pcp.js";
+import { drainAllPagesChecked, pcpPages, pcpPagesets, setCpu, setPercpuPagelistHighFraction, setZoneReclaimActive } from "./pcp-api.js";
 import { allocPagesAt, setPageblockMigratetype } from "./place.js";
 import { type BuddyinfoRow, formatBuddyinfo, formatPagetypeinfo, type Pagetypeinfo } from "./procfs.js";
 import { freeListFirst, freeListNext, rotateToFront } from "./reporting.js";
@@ -396,6 +398,50 @@ export class BuddyMachine extends NodeState implements PageSource, ReportableFre
       throw new MmError("NOT_ISOLATED", `putback: pfn ${pfn} is not an isolated order-${order} block`, { pfn, order });
     if (!(Number.isInteger(mt) && mt >= 0 && mt < MIGRATE_TYPES)) throw new MmError("EINVAL", `migratetype ${mt}`);
     putbackIsolatedPage(this, pfn, order, mt);
+  }
+
+  // ---- per-cpu page lists (pcp.ts; MachineOptions.pcp; pcp-api.ts validates)
+
+  /** Online CPUs (1 without per-cpu lists). */
+  get cpus(): number {
+    return this.pcp === null ? 1 : this.pcp.cpus;
+  }
+  /** The CPU the allocator runs on now (smp_processor_id). */
+  get currentCpu(): number {
+    return this.pcp === null ? 0 : this.pcp.cpu;
+  }
+  /** Run the following allocations and frees on `cpu` (their pcp lists are that CPU's). */
+  setCpu(cpu: number): void {
+    setCpu(this, cpu);
+  }
+  /** Is pfn the head of a block on a per-cpu list? */
+  isOnPcp(pfn: Pfn): boolean {
+    this.checkPfn(pfn);
+    return this.pcp !== null && this.pcp.pageMt[pfn] !== 0xff;
+  }
+  /** Pages on the per-cpu lists of a zone (every zone when omitted), all CPUs; 0 without pcp. */
+  pcpPages(zone?: number): number {
+    return pcpPages(this, zone);
+  }
+  /** drain_all_pages(zone), every zone when omitted. @returns pages given back to the buddy lists (0 without pcp) */
+  drainAllPages(zone?: number): number {
+    return drainAllPagesChecked(this, zone);
+  }
+  /** count, high and batch of each CPU's pcp of a zone (zoneinfo's "pagesets"). */
+  pcpPagesets(zone: number): PagesetRow[] {
+    return pcpPagesets(this, zone);
+  }
+  /** The zone's "pagesets" lines of /proc/zoneinfo (see formatPagesets for the threshold line). */
+  zoneinfoPagesets(zone: number, threshold?: number): string {
+    return formatPagesets(pcpPagesets(this, zone), threshold);
+  }
+  /** vm.percpu_pagelist_high_fraction = v (0 or >= 8): every zone's pcp high and batch recomputed. */
+  setPercpuPagelistHighFraction(v: number): void {
+    setPercpuPagelistHighFraction(this, v);
+  }
+  /** ZONE_RECLAIM_ACTIVE (kswapd's set_reclaim_active / clear_reclaim_active): pcp->high is capped at 4 batches while set. */
+  setZoneReclaimActive(zone: number, active: boolean): void {
+    setZoneReclaimActive(this, zone, active);
   }
 
   // ---- /proc (vmstat.ts, procfs.ts)

@@ -42,6 +42,8 @@ export function compoundHead(s: NodeState, pfn: number): number {
 
 /** The typed error for an operation on a pfn that is not an allocated head. */
 export function notAllocated(s: NodeState, pfn: number, what: string, putOnFree: boolean): MmError {
+  if (s.pcp !== null && s.pcp.pageMt[pfn] !== 0xff)
+    return new MmError(putOnFree ? "PUT_ON_FREE_PAGE" : "DOUBLE_FREE", `${what}: pfn ${pfn} is free (on a per-cpu list, order ${s.order[pfn]})`, { pfn });
   const fh = freeBlockHead(s, pfn);
   let code: MmErrorCode = "NOT_ALLOCATED";
   if (fh >= 0) code = putOnFree ? "PUT_ON_FREE_PAGE" : "DOUBLE_FREE";

@@ -6,8 +6,8 @@
  * __rmqueue_fallback, __rmqueue, rmqueue_buddy, rmqueue, reserve_highatomic_pageblock,
  * unreserve_highatomic_pageblock) of 6.1.
  *
- * Seam for per-cpu lists: rmqueue() is where rmqueue_pcplist() (pcp_allowed_order) would be tried
- * before rmqueue_buddy(); the list's migratetype travels in s.lastListMt.
+ * Per-cpu lists: rmqueue() tries rmqueue_pcplist() (pcp.ts, through s.pcp) before rmqueue_buddy();
+ * rmqueue_bulk refills them with rmqueueInner (__rmqueue); the list's migratetype travels in s.lastListMt.
  */
 import {
   ALLOC_CMA,
@@ -152,7 +152,7 @@ export function rmqueueFallback(s: NodeState, z: Zone, order: number, startMt: n
  * then CMA, then the fallbacks (which move blocks onto mt's list). s.lastListMt tells the list
  * the block came from.
  */
-function rmqueueInner(s: NodeState, z: Zone, order: number, mt: number, allocFlags: number): number {
+export function rmqueueInner(s: NodeState, z: Zone, order: number, mt: number, allocFlags: number): number {
   const zi = z.idx;
   if (allocFlags & ALLOC_CMA && z.freeCmaPages > Math.floor(z.freePages / 2)) {
     const p = rmqueueSmallest(s, zi, order, MIGRATE_CMA);
@@ -195,9 +195,10 @@ function rmqueueBuddy(s: NodeState, z: Zone, order: number, allocFlags: number, 
   return pfn;
 }
 
-/** rmqueue(): rmqueue_pcplist() would come first here (pcp.ts); then the buddy lists and the boost wakeup. */
+/** rmqueue(): rmqueue_pcplist() first when the machine has pcp lists (pcp.ts), then the buddy lists, then the boost wakeup. */
 export function rmqueue(s: NodeState, z: Zone, order: number, allocFlags: number, mt: number): number {
-  const pfn = rmqueueBuddy(s, z, order, allocFlags, mt);
+  let pfn = s.pcp !== null ? s.pcp.rmqueuePcplist(z, order, allocFlags, mt) : -1; // pcp.ts
+  if (pfn < 0) pfn = rmqueueBuddy(s, z, order, allocFlags, mt);
   if (pfn >= 0 && z.boostedFlag) {
     z.boostedFlag = false;
     wakeupKswapd(s, 0, z.idx);

@@ -91,7 +91,12 @@ function slowpathInner(s: NodeState, order: number, gfp: Gfp, highest: number, m
       const progress = s.reclaim.directReclaim(order, gfp, highest);
       if (progress > 0) {
         pfn = getPageFromFreelist(s, order, gfp, allocFlags, highest, mt);
-        if (pfn < 0 && unreserveHighatomicPageblock(s, highest, mt, false)) pfn = getPageFromFreelist(s, order, gfp, allocFlags, highest, mt);
+        if (pfn < 0) {
+          // "pages pinned on the per-cpu lists or in high alloc reserves": unreserve, drain_all_pages, retry once.
+          const unreserved = unreserveHighatomicPageblock(s, highest, mt, false);
+          const drained = s.pcp !== null && s.pcp.drainAllPages(-1) > 0;
+          if (unreserved || drained) pfn = getPageFromFreelist(s, order, gfp, allocFlags, highest, mt);
+        }
         if (pfn >= 0) return pfn;
       }
       if ((gfp & __GFP_NORETRY) === 0 && !(costly && (gfp & __GFP_RETRY_MAYFAIL) === 0)) {

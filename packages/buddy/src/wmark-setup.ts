@@ -49,6 +49,8 @@ export function setupPerZoneWmarks(s: NodeState): void {
     z.wmarkPromo = w[3];
     z.watermarkBoost = 0;
   }
+  // setup_per_zone_wmarks: "the watermark size have changed so update the pcpu batch and high limits".
+  if (s.pcp !== null) s.pcp.updateHighAndBatch();
 }
 
 /** setup_per_zone_lowmem_reserve(). */

@@ -45,7 +45,7 @@ describe("boot", () => {
       reserved: [{ startPfn: 1, endPfn: 20 }],
     });
     const c = m.checkInvariants();
-    expect(c[ZONE_DMA]).toEqual({ free: 139 + 2744, allocated: 0, isolated: 0, reserved: 19 });
+    expect(c[ZONE_DMA]).toEqual({ free: 139 + 2744, allocated: 0, isolated: 0, reserved: 19, pcp: 0 });
     expect(m.zones[ZONE_DMA].managed).toBe(139 + 2744);
     expect(m.zones[ZONE_DMA].spanned).toBe(2999);
   });

@@ -85,7 +85,8 @@ class Oracle {
   check(): void {
     this.m.checkInvariants();
     const free = this.m.freePagesTotal();
-    if (free + this.pages() !== this.m.totalramPages()) throw new Error(`free ${free} + ours ${this.pages()} != totalram`);
+    const pcp = this.m.pcpPages(); // 0 without per-cpu lists
+    if (free + pcp + this.pages() !== this.m.totalramPages()) throw new Error(`free ${free} + pcp ${pcp} + ours ${this.pages()} != totalram`);
     let listed = 0;
     for (let z = 0; z < MAX_NR_ZONES; z++) for (let o = 0; o <= this.m.maxOrder; o++) listed += this.m.nrFree(z, o) << o;
     if (listed !== free) throw new Error(`lists hold ${listed}, NR_FREE_PAGES ${free}`);
@@ -97,7 +98,9 @@ type Op =
   | { k: "free" | "get" | "put" | "split" | "migrate" | "putback" | "report"; i: number; x: number }
   | { k: "isolate"; zone: number; order: number; mt: number }
   | { k: "bad"; kind: number; i: number; x: number }
-  | { k: "contig"; i: number };
+  | { k: "contig"; i: number }
+  | { k: "cpu"; x: number }
+  | { k: "drain"; x: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 30, arbitrary: fc.record({ k: fc.constant("alloc" as const), order: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 10 })), gfp: fc.constantFrom(...GFPS) }) },
@@ -107,6 +110,13 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ k: fc.constantFrom("putback" as const, "report" as const), i: fc.nat(), x: fc.nat() }) },
   { weight: 6, arbitrary: fc.record({ k: fc.constant("bad" as const), kind: fc.nat({ max: 7 }), i: fc.nat(), x: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("contig" as const), i: fc.nat() }) },
+);
+
+/** The same streams with CPU switches, drains and kswapd's ZONE_RECLAIM_ACTIVE, for machines with pcp lists. */
+const pcpOpArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 90, arbitrary: opArb },
+  { weight: 6, arbitrary: fc.record({ k: fc.constant("cpu" as const), x: fc.nat() }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant("drain" as const), x: fc.nat() }) },
 );
 
 /** Expect `fn` to throw MmError with one of `codes` and leave the state byte-identical. */
@@ -260,6 +270,19 @@ function run(opts: MachineOptions, ops: Op[]): void {
         }
         break;
       }
+      case "cpu":
+        m.setCpu(op.x % m.cpus);
+        // kswapd balancing the zone caps pcp->high at 4 batches (nr_pcp_high)
+        m.setZoneReclaimActive(op.x % 3, (op.x & 8) !== 0);
+        break;
+      case "drain": {
+        const before = m.pcpPages();
+        const zone = op.x % 4 === 3 ? undefined : op.x % 3;
+        const n = m.drainAllPages(zone);
+        expect(m.pcpPages(zone)).toBe(0);
+        expect(before - m.pcpPages()).toBe(n);
+        break;
+      }
       case "bad": {
         const b = n > 0 ? o.blocks[op.i % n] : null;
         switch (op.kind) {
@@ -325,6 +348,30 @@ describe("property: random operation streams against the oracle", () => {
     fc.assert(
       fc.property(fc.array(opArb, { minLength: 1500, maxLength: 1500 }), (ops) => run(opts, ops)),
       { seed: SEED + 1, numRuns: Number(process.env.PROP_RUNS ?? 12), endOnFailure: true },
+    );
+  });
+
+  it("with per-cpu lists (2 CPUs), DMA-only with holes: 20 runs x 1000 operations", () => {
+    const opts: MachineOptions = {
+      ranges: [
+        { startPfn: 1, endPfn: 159 },
+        { startPfn: 256, endPfn: 2048 },
+      ],
+      reserved: [{ startPfn: 1, endPfn: 20 }],
+      pcp: true,
+      cpus: 2,
+    };
+    fc.assert(
+      fc.property(fc.array(pcpOpArb, { minLength: 1000, maxLength: 1000 }), (ops) => run(opts, ops)),
+      { seed: SEED + 2, numRuns: Number(process.env.PROP_RUNS ?? 20), endOnFailure: true },
+    );
+  });
+
+  it("with per-cpu lists (3 CPUs), a CMA area and alloc_contig_range: 6 runs x 1500 operations", () => {
+    const opts: MachineOptions = { memoryBytes: 24 << 20, cma: { nrPages: 1024 }, pcp: true, cpus: 3 };
+    fc.assert(
+      fc.property(fc.array(pcpOpArb, { minLength: 1500, maxLength: 1500 }), (ops) => run(opts, ops)),
+      { seed: SEED + 3, numRuns: Number(process.env.PROP_RUNS ?? 6), endOnFailure: true },
     );
   });
 

@@ -74,6 +74,36 @@ export class Zone implements ZoneView {
   }
 }
 
+/**
+ * The per-cpu page lists (struct per_cpu_pages of every zone and CPU) as the allocator's rooms
+ * call them; pcp.ts implements it. The rooms reach it through NodeState.pcp, so none of them
+ * imports pcp.ts (which imports the free and rmqueue rooms it hands pages to).
+ */
+export interface PcpLists {
+  /** Number of CPUs (each has its own lists per zone). */
+  readonly cpus: number;
+  /** The CPU the allocator runs on (this_cpu_ptr). */
+  cpu: number;
+  /** page->index of a page on a pcp list (get_pcppage_migratetype); 0xff for every other page. */
+  readonly pageMt: Uint8Array;
+  /** free_the_page's pcp branch (free_unref_page): false when !pcp_allowed_order(order). */
+  freeUnrefPage(pfn: number, order: number): boolean;
+  /** rmqueue's first step (rmqueue_pcplist): a pfn, or -1 to go on to rmqueue_buddy. */
+  rmqueuePcplist(z: Zone, order: number, allocFlags: number, mt: number): number;
+  /** drain_all_pages(zone), every zone for -1 (NULL). @returns pages given back to the buddy lists */
+  drainAllPages(zone: number): number;
+  /** zone_pcp_update(zone, 0) for every zone: what setup_per_zone_wmarks does after the marks. */
+  updateHighAndBatch(): void;
+  /** Pages on the zone's pcp lists, all CPUs. */
+  zoneCount(zone: number): number;
+  /**
+   * The invariant checker's view: marks every listed block head in `seen`, checks the lists and
+   * counts against each other and the page state, @returns pages on pcp lists per zone.
+   * @throws MmError INVARIANT
+   */
+  census(seen: Uint8Array): number[];
+}
+
 /** Subscribers listed under method K implement it. */
 export type With<K extends keyof AllocHooks> = AllocHooks & Required<Pick<AllocHooks, K>>;
 
@@ -171,6 +201,8 @@ export class NodeState {
   /** @internal */ slowpathExitHooks: With<"slowpathExit">[] = [];
   /** @internal page reporting's free notification. */
   freeNotify: ((order: Order) => void) | null = null;
+  /** @internal the per-cpu page lists, or null (MachineOptions.pcp off); set by boot. */
+  pcp: PcpLists | null = null;
 
   // ---- out-parameters of kernel functions (no allocation per call)
   /** @internal find_suitable_fallback's *can_steal. */

@@ -56,5 +56,23 @@ export const DEVICES: readonly DeviceModel[] = [
   },
 ];
 
+/**
+ * The reporting worker's own guest CPU (not the host's discard time): a report() call kicks the
+ * virtqueue and takes the completion (the measured wake round trip), sg_init_table writes one
+ * 32-byte scatterlist entry per entry (memset at ~10 GB/s is ~3 ns: 5 ns assumed), and each block
+ * is isolated and put back under the zone lock (two list operations and the counters: 100 ns
+ * assumed). Used to compare mechanisms (report calls and re-initialised entries), not as an absolute.
+ */
+export const WORKER_CPU = {
+  perReportNs: CALIBRATION.wakeRoundTripNs,
+  perSgEntryNs: 5,
+  perBlockNs: 100,
+} as const;
+
+/** The worker's CPU time for `calls` report() calls, `entries` sg entries initialised and `blocks` blocks. */
+export function workerCpuNs(calls: number, entries: number, blocks: number): number {
+  return calls * WORKER_CPU.perReportNs + entries * WORKER_CPU.perSgEntryNs + blocks * WORKER_CPU.perBlockNs;
+}
+
 /** The default device: the slower of the two measured hosts. */
 export const DEFAULT_DEVICE = "4k-host";

@@ -5,7 +5,7 @@
  * Kernel counterpart: the slow path's calls into mm/vmscan.c (try_to_free_pages), mm/oom_kill.c
  * (out_of_memory from __alloc_pages_may_oom) and wakeup_kswapd.
  */
-import { type Gfp, type Order, WMARK_MIN } from "@mm/api";
+import { type Gfp, MmError, type Order, WMARK_MIN } from "@mm/api";
 import { type BuddyMachine, createMachine, type MachineOptions, type ReclaimPolicy } from "@mm/buddy";
 import { GuestTask, type TaskSpec } from "./mm.js";
 import { formatOomKill, selectBadProcess } from "./oom-kill.js";
@@ -87,24 +87,38 @@ export class Guest implements ReclaimPolicy {
 
   /** fork + exec: a new process (pids in creation order, as for_each_process walks them). */
   spawn(spec: TaskSpec): GuestTask {
-    const t = new GuestTask(this.nextPid++, spec);
+    const pid = this.nextPid++;
+    const cpus = this.machine.cpus;
+    const cpu = spec.cpu ?? pid % cpus;
+    if (!(Number.isInteger(cpu) && cpu >= 0 && cpu < cpus)) throw new MmError("EINVAL", `task ${spec.comm}: cpu ${cpu} not in 0..${cpus - 1}`);
+    const t = new GuestTask(pid, spec, cpu);
     this.tasks.push(t);
     return t;
   }
 
-  /** The process exits on its own: exit_mmap frees its memory. */
+  /** The process exits on its own: exit_mmap frees its memory, on its CPU. */
   exit(t: GuestTask): number {
-    return t.hasMm ? t.exitMm(this.machine) : 0;
+    if (!t.hasMm) return 0;
+    const cpu = this.machine.currentCpu;
+    this.machine.setCpu(t.cpu);
+    try {
+      return t.exitMm(this.machine);
+    } finally {
+      this.machine.setCpu(cpu);
+    }
   }
 
   /** Fault `n` virtual pages of `t` in as the current task. @returns pages faulted */
   faultAnon(t: GuestTask, n: number): number {
     const prev = this.current;
+    const cpu = this.machine.currentCpu;
     this.current = t;
+    this.machine.setCpu(t.cpu);
     try {
       return t.fault(this.machine, n);
     } finally {
       this.current = prev;
+      this.machine.setCpu(cpu);
     }
   }
 
@@ -114,13 +128,17 @@ export class Guest implements ReclaimPolicy {
    */
   accessFile(t: GuestTask | null, f: number, gfp: number): number {
     const prev = this.current;
+    const cpu = this.machine.currentCpu;
     this.current = t;
+    // a read on behalf of no task (the background reader) runs on the last CPU
+    this.machine.setCpu(t === null ? this.machine.cpus - 1 : t.cpu);
     try {
       const r = this.cache.access(f, gfp);
       if (r === 2) this.chargedNs += this.costs.rereadNsPerPage;
       return r;
     } finally {
       this.current = prev;
+      this.machine.setCpu(cpu);
     }
   }
 

@@ -34,6 +34,8 @@ export interface TaskSpec {
   /** Its mapped files: file pages [fileStart, fileStart + fileLen) of the page cache. */
   readonly fileStart: number;
   readonly fileLen: number;
+  /** The CPU it runs on (its allocations and frees use that CPU's pcp lists). @defaultValue pid % cpus */
+  readonly cpu?: number;
 }
 
 /** A process. Its memory is a list of blocks (pfn, order) in fault order. */
@@ -47,6 +49,8 @@ export class GuestTask implements OomCandidate {
   readonly madvisedPages: number;
   readonly fileStart: number;
   readonly fileLen: number;
+  /** The CPU it runs on. */
+  readonly cpu: number;
   hasMm = true;
   oomSkip = false;
   /** Got SIGKILL from the OOM killer. */
@@ -65,8 +69,9 @@ export class GuestTask implements OomCandidate {
   /** Resident pages of its mapped files (MM_FILEPAGES), refreshed by the guest before an OOM pick. */
   fileRss = 0;
 
-  constructor(pid: number, spec: TaskSpec) {
+  constructor(pid: number, spec: TaskSpec, cpu: number) {
     this.pid = pid;
+    this.cpu = cpu;
     this.comm = spec.comm;
     this.uid = spec.uid;
     this.oomScoreAdj = spec.oomScoreAdj;

@@ -8,6 +8,9 @@
  */
 import { GFP_KERNEL, MmError, PAGE_SHIFT, WMARK_HIGH, WMARK_LOW } from "@mm/api";
 import {
+  calculateZoneOrderThreshold,
+  type CapacityRule,
+  capacityFromThreshold,
   createPageReporting,
   createVirtioBalloon,
   PAGE_REPORTING_DELAY_NS,
@@ -16,7 +19,7 @@ import {
   type VirtioBalloon,
 } from "@mm/page-reporting";
 import { createSim, type Prng, type Sim } from "@mm/sim";
-import { CALIBRATION, DEFAULT_DEVICE, DEVICES, type DeviceModel } from "./costs.js";
+import { CALIBRATION, DEFAULT_DEVICE, DEVICES, type DeviceModel, workerCpuNs } from "./costs.js";
 import { Guest } from "./guest.js";
 import type { GuestTask, TaskSpec } from "./mm.js";
 import { GFP_PAGECACHE, GFP_READAHEAD } from "./vmscan.js";
@@ -72,6 +75,13 @@ export interface ScenarioConfig {
   readonly reportingOrder: number;
   /** THP: "boot" = hugepage_init's rule (on from 512 MiB of totalram, mode madvise), "on", "off". @defaultValue "boot" */
   readonly thp: "boot" | "on" | "off";
+  /**
+   * Per-cpu page lists as 6.1 has them (@mm/buddy's pcp): the exit's order-0 frees pass through
+   * them, and up to pcp->high pages per CPU stay there, neither free nor reportable. @defaultValue true
+   */
+  readonly pcp: boolean;
+  /** vCPUs of the guest: the 6.1 capture's `qemu -smp 2`, and a tiny cloud instance's 2 vCPUs. @defaultValue 2 */
+  readonly cpus: number;
   /** Series sampling period. @defaultValue 10 */
   readonly sampleMs: number;
   /** Keep the time series. @defaultValue false */
@@ -94,6 +104,8 @@ export const DEFAULT_SCENARIO: ScenarioConfig = {
   growthPct: 2,
   reportingOrder: -1,
   thp: "boot",
+  pcp: true,
+  cpus: 2,
   sampleMs: 10,
   keepSeries: false,
 };
@@ -122,12 +134,26 @@ export interface RunMetrics {
   readonly rampMs: number;
   /** Of the freed memory, the share that sat in free blocks of at least the reporting order right after the exit. */
   readonly freedReportablePct: number;
+  /** Pages on the per-cpu lists right after the exit (neither free nor reportable), MiB. */
+  readonly pcpAfterExitMiB: number;
   readonly thpFaults: number;
   readonly thpFallbacks: number;
   /** Reporting. */
   readonly reportCalls: number;
   readonly flushReports: number;
   readonly sgInits: number;
+  /**
+   * Where Pang and Duyck differ. Order boundaries at which the capacity used allowed more blocks
+   * than Pang's rule gives on the free memory of that moment (a stale threshold, for `pang`), and
+   * the MiB those extra blocks could take (capped by the blocks the order had).
+   */
+  readonly staleOrders: number;
+  readonly staleMiB: number;
+  /** sg_init_table entries written (drains and re-inits) and the worker's guest CPU (costs.ts WORKER_CPU). */
+  readonly sgInitEntries: number;
+  readonly workerCpuUs: number;
+  /** The lowest NR_FREE_PAGES - low watermark of the user zone at a report() call (isolation at its height), MiB; at the exit if none. */
+  readonly minHeadroomMiB: number;
   readonly peakIsolatedMiB: number;
   readonly passes: number;
   /** Host memory returned (discarded), averaged over the window and at its end. */
@@ -190,6 +216,8 @@ export function checkScenarioConfig(c: ScenarioConfig): void {
   if (!Number.isInteger(c.reportingOrder) || c.reportingOrder < -1 || c.reportingOrder > 10) bad(`reporting order ${c.reportingOrder} not in -1..10`);
   if (c.thp !== "boot" && c.thp !== "on" && c.thp !== "off") bad(`thp "${String(c.thp)}" is not boot, on or off`);
   if (!(c.sampleMs >= 1)) bad(`sample period ${c.sampleMs} ms below 1`);
+  if (typeof c.pcp !== "boolean") bad(`pcp ${String(c.pcp)} is not a boolean`);
+  if (!Number.isInteger(c.cpus) || c.cpus < 1 || c.cpus > 64) bad(`cpus ${c.cpus} not in 1..64`);
 }
 
 /** A uniform number in [lo, hi) from the run's PRNG. */
@@ -256,6 +284,8 @@ export function runScenario(cfg: ScenarioConfig, seed: number, onEvent?: (rig: S
     // are memblock-reserved: that is why a "512 MiB" guest has less than 512 MiB of totalram.
     machine: {
       clock: sim,
+      pcp: cfg.pcp,
+      cpus: cfg.cpus,
       reserved: [
         { startPfn: 4096, endPfn: 4096 + 16 * MIB_PAGES },
         { startPfn: nrPages - (reservedPages(cfg.guestMiB) - 16 * MIB_PAGES), endPfn: nrPages },
@@ -279,13 +309,43 @@ export function runScenario(cfg: ScenarioConfig, seed: number, onEvent?: (rig: S
   // later, which the watermark gate turns away (free memory sits in kswapd's band).
   const policy = cfg.policy === REPORTING_OFF ? null : reportingPolicy(cfg.policy);
   let reporter = null as PageReporting | null;
+  // The capacity each order got vs Pang's rule on the free memory of that moment.
+  let staleOrders = 0;
+  let stalePages = 0;
+  const watch = (rule: CapacityRule): CapacityRule => ({
+    name: rule.name,
+    beginZone: (area, zone, ro) => rule.beginZone(area, zone, ro),
+    capacity: (area, zone, order, ro) => {
+      const c = rule.capacity(area, zone, order, ro);
+      if (exitNs < 0) return c;
+      const fresh = capacityFromThreshold(order, calculateZoneOrderThreshold(area, zone, ro));
+      const blocks = area.nrFree(zone, order);
+      if (c > fresh && blocks > fresh) {
+        staleOrders++;
+        stalePages += (Math.min(c, blocks) - fresh) * 2 ** order;
+      }
+      return c;
+    },
+  });
+  // report() sees the batch at its height: how far isolation has pushed free memory toward low.
+  let minHeadroom = Infinity;
+  const device = {
+    report: (sgl: Parameters<VirtioBalloon["report"]>[0], start: number, nents: number): number => {
+      if (exitNs >= 0) {
+        const zi = mainZone(guest);
+        const h = machine.zoneFreePages(zi) - machine.zoneWatermark(zi, WMARK_LOW);
+        if (h < minHeadroom) minHeadroom = h;
+      }
+      return balloon.report(sgl, start, nents);
+    },
+  };
   const register = (): void => {
     if (policy === null) return;
     reporter = createPageReporting({
           area: machine,
-          device: balloon,
+          device,
           scheduler: sim,
-          capacityRule: policy.capacityRule(),
+          capacityRule: watch(policy.capacityRule()),
           mechanism: policy.mechanism(),
           pageReportingOrder: cfg.reportingOrder,
       onDrain: (pages) => {
@@ -349,8 +409,8 @@ export function runScenario(cfg: ScenarioConfig, seed: number, onEvent?: (rig: S
   const serviceVm = cfg.freedMiB * MIB_PAGES;
   const madvised = Math.floor(((serviceVm * cfg.madvisedPct) / 100) / 512) * 512;
   const instances: GuestTask[] = [];
-  const startInstance = (vmPages: number, miBps: number, done: (ok: boolean, at: number) => void): GuestTask => {
-    const t = guest.spawn({ comm: "service", uid: 1000, oomScoreAdj: 0, vmPages, madvisedPages: Math.min(madvised, vmPages), fileStart: 0, fileLen: serviceFiles });
+  const startInstance = (vmPages: number, miBps: number, cpu: number, done: (ok: boolean, at: number) => void): GuestTask => {
+    const t = guest.spawn({ comm: "service", uid: 1000, oomScoreAdj: 0, vmPages, madvisedPages: Math.min(madvised, vmPages), fileStart: 0, fileLen: serviceFiles, cpu });
     instances.push(t);
     const perMs = (miBps * MIB_PAGES) / 1000;
     // its working set of file pages is touched once every 100 ms of its own run time
@@ -404,6 +464,8 @@ export function runScenario(cfg: ScenarioConfig, seed: number, onEvent?: (rig: S
       reportCalls: st === null ? 0 : st.reportCalls,
       flushReports: st === null ? 0 : st.flushReports,
       sgInits: st === null ? 0 : st.sgInits,
+      sgInitEntries: st === null ? 0 : st.sgInitEntries + (reporter === null ? 0 : reporter.mechanismStats().reinitEntries),
+      reportedBlocks: st === null ? 0 : st.reportedBlocks,
       passes: st === null ? 0 : st.passes,
     };
   }
@@ -431,8 +493,14 @@ export function runScenario(cfg: ScenarioConfig, seed: number, onEvent?: (rig: S
   const fillFrac = prng.nextFloat();
   const exitJitterNs = Math.round(uniform(prng, 0, 500)) * MS;
   const delayNs = Math.round(cfg.startDelayRatio * PAGE_REPORTING_DELAY_NS);
+  // The scheduler places each instance on some vCPU (drawn last: the draws above stay as they were).
+  // (machine.cpus: 1 without pcp lists, where a CPU has nothing of its own)
+  const cpu1 = Math.floor(prng.nextFloat() * machine.cpus);
+  const cpu2 = Math.floor(prng.nextFloat() * machine.cpus);
+  let pcpAfterExit = 0;
+  let exitHeadroom = 0;
   sim.schedule(500 * MS, () => {
-    startInstance(serviceVm, rate1, (_ok, at) => {
+    startInstance(serviceVm, rate1, cpu1, (_ok, at) => {
       // The guest lives on: the cache fills free memory until kswapd's band [low, high].
       sim.scheduleAt(at + 500 * MS, () => {
         const zi = mainZone(guest);
@@ -450,12 +518,15 @@ export function runScenario(cfg: ScenarioConfig, seed: number, onEvent?: (rig: S
         const before = freeAtOrAbove(guest, reportingOrder);
         const freed = guest.exit(instances[0]);
         freedReportablePct = freed === 0 ? 0 : (100 * (freeAtOrAbove(guest, reportingOrder) - before)) / freed;
+        pcpAfterExit = machine.pcpPages();
+        const zi = mainZone(guest);
+        exitHeadroom = machine.zoneFreePages(zi) - machine.zoneWatermark(zi, WMARK_LOW);
         const v2Pages = Math.round(serviceVm * growth);
         endNs = exitNs + delayNs + Math.round(((v2Pages / MIB_PAGES / cfg.rampMiBps[0]) * 1e9 * 3) / 2) + 2 * PAGE_REPORTING_DELAY_NS;
         sample();
         sim.schedule(delayNs, () => {
           v2Start = sim.now();
-          startInstance(v2Pages, rate2, (ok, doneAt) => {
+          startInstance(v2Pages, rate2, cpu2, (ok, doneAt) => {
             if (ok) rampMs = (doneAt - v2Start) / MS;
           });
         });
@@ -494,11 +565,17 @@ export function runScenario(cfg: ScenarioConfig, seed: number, onEvent?: (rig: S
     hostRefaultMs: (end.hostRefaultNs - s0.hostRefaultNs) / MS,
     rampMs,
     freedReportablePct,
+    pcpAfterExitMiB: mib(pcpAfterExit),
     thpFaults,
     thpFallbacks,
     reportCalls: end.reportCalls - s0.reportCalls,
     flushReports: end.flushReports - s0.flushReports,
     sgInits: end.sgInits - s0.sgInits,
+    staleOrders,
+    staleMiB: mib(stalePages),
+    sgInitEntries: end.sgInitEntries - s0.sgInitEntries,
+    workerCpuUs: workerCpuNs(end.reportCalls - s0.reportCalls, end.sgInitEntries - s0.sgInitEntries, end.reportedBlocks - s0.reportedBlocks) / 1000,
+    minHeadroomMiB: mib(minHeadroom === Infinity ? exitHeadroom : minHeadroom),
     peakIsolatedMiB: mib(peakIsolated),
     passes: end.passes - s0.passes,
     hostReturnedAvgMiB: samples === 0 ? 0 : mib(returnedSum / samples),

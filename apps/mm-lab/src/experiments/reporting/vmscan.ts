@@ -177,6 +177,8 @@ export interface KswapdOptions {
   readonly nsPerPage: number;
   /** Pages reclaimed per step before kswapd looks at the watermarks again. @defaultValue 1024 */
   readonly batch?: number;
+  /** The CPU kswapd runs on: the pcp lists its frees go to. @defaultValue the last CPU */
+  readonly cpu?: number;
 }
 
 /** The scheduler kswapd runs on. */
@@ -187,7 +189,8 @@ export interface KswapdScheduler {
 /**
  * kswapd: woken by the allocator's slow path, it reclaims page cache in the background (on
  * another vCPU, so it costs the faulting task nothing) until pgdat_balanced(): some zone is above
- * its high watermark plus the lowmem reserve for the highest zone.
+ * its high watermark plus the lowmem reserve for the highest zone. While it runs its zones are
+ * ZONE_RECLAIM_ACTIVE (balance_pgdat's set_reclaim_active), which caps pcp->high at 4 batches.
  */
 export class Kswapd {
   running = false;
@@ -228,15 +231,27 @@ export class Kswapd {
     this.sched.schedule(0, this.step);
   }
 
+  /** set_reclaim_active / clear_reclaim_active over the managed zones. */
+  private setReclaimActive(on: boolean): void {
+    for (const z of this.machine.zones) if (z.managed > 0) this.machine.setZoneReclaimActive(z.idx, on);
+  }
+
   private run(): void {
     if (this.balanced()) {
       this.running = false;
+      this.setReclaimActive(false);
       return;
     }
+    this.setReclaimActive(true);
+    const m = this.machine;
+    const cpu = m.currentCpu;
+    m.setCpu(this.opts.cpu ?? m.cpus - 1);
     const n = this.cache.evict(this.batch, true);
+    m.setCpu(cpu);
     if (n === 0) {
       this.failures++;
       this.running = false;
+      this.setReclaimActive(false);
       return;
     }
     this.sched.schedule(Math.max(1, Math.round(n * this.opts.nsPerPage)), this.step);
