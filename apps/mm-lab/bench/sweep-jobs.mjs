@@ -1,8 +1,13 @@
 /* global URL, console, process, performance */
 // Sweep throughput of the built code: runs/s of a reporting-ab grid at --jobs 2 against --jobs 1
-// (in-process, no workers: the strongest single-core baseline), interleaved, 3 rounds each.
-// Worker start-up is inside the measured time. Needs `pnpm build`; skips with a message otherwise.
+// (in-process, no workers: the strongest single-core baseline), interleaved rounds. Worker
+// start-up is inside the measured time. Needs `pnpm build`; skips with a message otherwise.
+// Wall-clock runs/s measure the neighbours too on a shared machine, so it also prints the
+// load-independent part: thread CPU per run (Linux /proc/thread-self/schedstat) in the workers,
+// at start-up, and on the main thread, and the ratio those CPU costs allow on 2 free cores.
+// BENCH_ROUNDS (default 3) and BENCH_SEEDS (default 20: 6 cells x 3 policies x 20 = 360 runs).
 import { existsSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
 const dist = new URL("../dist/index.js", import.meta.url);
 if (!existsSync(dist)) {
   console.log("sweep-jobs bench: SKIPPED (run `pnpm build` first; it measures dist/)");
@@ -14,22 +19,43 @@ const base = Object.fromEntries(Object.entries(exp.params).map(([k, s]) => [k, s
 const plan = makePlan(exp, {
   experiment: exp.name,
   base,
-  grid: "startDelayRatio=0.5,0.9,1.1,guestMib=512,1024",  // 6 cells x 3 policies x seeds
+  grid: "startDelayRatio=0.5,0.9,1.1,guestMib=512,1024", // 6 cells x 3 policies x seeds
   sample: null,
   policies: ["fixed", "pang", "shift-reserve"],
-  seeds: { first: 1, count: 20 },
+  seeds: { first: 1, count: Number(process.env.BENCH_SEEDS ?? 20) },
 });
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const rate = { 1: [], 2: [] };
+const cpu = { 1: [], 2: [] };
+const proc = { 1: [], 2: [] };
+const load = [];
 for (let r = 0; r < rounds; r++) {
   for (const jobs of r % 2 === 0 ? [1, 2] : [2, 1]) {
+    load.push(loadavg()[0]);
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
-    const res = await runSweep(exp, plan, { jobs });
+    const res = await runSweep(exp, plan, { jobs, profile: true });
     const s = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(c0);
     rate[jobs].push(res.rows.length / s);
+    proc[jobs].push((c.user + c.system) / 1000 / res.rows.length);
+    if (res.profile !== null) cpu[jobs].push(res.profile);
   }
 }
-const fmt = (xs) => `${Math.min(...xs).toFixed(1)}..${Math.max(...xs).toFixed(1)}`;
+const range = (xs, d = 1) => `${Math.min(...xs).toFixed(d)}..${Math.max(...xs).toFixed(d)}`;
 const ratios = rate[2].map((x, i) => x / rate[1][i]);
-console.log(`sweep-jobs bench: ${plan.total} reporting-ab runs per round, ${rounds} rounds`);
-console.log(`  --jobs 1: ${fmt(rate[1])} runs/s   --jobs 2: ${fmt(rate[2])} runs/s   ratio ${fmt(ratios)}x (target >= 1.7 on 2 free cores)`);
+console.log(`sweep-jobs bench: ${plan.total} reporting-ab runs per round, ${rounds} rounds, ${availableParallelism()} cores, load average ${range(load)} while measured`);
+console.log(`  --jobs 1: ${range(rate[1])} runs/s   --jobs 2: ${range(rate[2])} runs/s   ratio ${range(ratios, 2)}x (target >= 1.7 on 2 free cores)`);
+if (cpu[1].length > 0 && cpu[2].length > 0) {
+  const ms = (p, k) => p[k] / 1e6 / p.runs;
+  const r1 = cpu[1].map((p) => ms(p, "runNs") + ms(p, "mainNs"));
+  const w = cpu[2].map((p) => ms(p, "runNs"));
+  const st = cpu[2].map((p) => ms(p, "startNs"));
+  const m = cpu[2].map((p) => ms(p, "mainNs"));
+  console.log(`  thread CPU per run (load-independent), ms: --jobs 1 in-process ${range(r1, 2)};  --jobs 2: in a worker ${range(w, 2)}, worker start-up ${range(st, 2)}, main thread ${range(m, 3)}`);
+  console.log(`  worker / main-thread CPU per run: ${range(w.map((x, i) => x / m[i]), 0)}x (the main thread saturates only past that many workers)`);
+  // 2 free cores run 2 / (worker + start-up + main) runs per ms at --jobs 2 against 1 / r1 at --jobs 1
+  // (GC and compiler helper threads not counted: they run beside either)
+  const bound = cpu[2].map((_, i) => Math.min(2 / (w[i] + st[i] + m[i]), 1 / m[i]) * r1[i % r1.length]);
+  console.log(`  ratio the CPU costs allow on 2 free cores: ${range(bound, 2)}x;  process CPU per run (with GC/JIT helper threads): --jobs 1 ${range(proc[1], 1)} ms, --jobs 2 ${range(proc[2], 1)} ms`);
+}

@@ -11,7 +11,9 @@ import { wilson } from "../src/stats/wilson.js";
 import { rowsToJsonl } from "../src/store/rows.js";
 import { gridPoints, lhsPoints, parseGrid } from "../src/sweep/grid.js";
 import { makePlan, parseShard, shardTasks } from "../src/sweep/plan.js";
+import { PREFETCH } from "../src/sweep/pool.js";
 import { runSweep } from "../src/sweep/run.js";
+import { threadCpuNs } from "../src/sweep/thread-cpu.js";
 import { cliMain } from "./cli-helper.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mm-lab-sweep-"));
@@ -154,6 +156,39 @@ describe("worker pool", () => {
     const one = await runSweep(buddy, spec, { jobs: 1 });
     const two = await runSweep(buddy, spec, { jobs: 2 });
     expect(rowsToJsonl(buddy, two.rows)).toBe(rowsToJsonl(buddy, one.rows));
+  });
+
+  it("an abort with tasks in flight in the workers stores whole rows only; --resume completes it", async () => {
+    const whole = await runSweep(buddy, spec, { jobs: 1 });
+    const f = file("duckdb");
+    const ac = new AbortController();
+    const partial = await runSweep(buddy, spec, { jobs: 2, store: f, flushRows: 1, signal: ac.signal, onProgress: (done) => done === 1 && ac.abort() });
+    expect(partial.interrupted).toBe(true);
+    // what was in flight when it aborted finishes (at most PREFETCH per worker), nothing more starts
+    expect(partial.rows.length).toBeGreaterThanOrEqual(1);
+    expect(partial.rows.length).toBeLessThanOrEqual(Math.min(whole.rows.length - 1, 2 * PREFETCH));
+    const resumed = await runSweep(buddy, spec, { jobs: 2, store: f, resume: true });
+    expect(resumed.ran).toBe(whole.rows.length - partial.rows.length);
+    expect(rowsToJsonl(buddy, resumed.rows)).toBe(rowsToJsonl(buddy, whole.rows));
+  });
+
+  it.runIf(threadCpuNs() !== null)("the profile counts every run and splits thread CPU into runs, start-up and the main thread", async () => {
+    const t0 = threadCpuNs()!;
+    let x = 0;
+    for (let i = 0; i < 2e6; i++) x += Math.sqrt(i);
+    expect(x).toBeGreaterThan(0);
+    expect(threadCpuNs()!).toBeGreaterThan(t0);
+    const one = await runSweep(buddy, spec, { jobs: 1, profile: true });
+    const two = await runSweep(buddy, spec, { jobs: 2, profile: true });
+    expect(one.profile).toMatchObject({ workers: 0, runs: 6, startNs: 0 });
+    expect(two.profile).toMatchObject({ workers: 2, runs: 6 });
+    for (const p of [one.profile!, two.profile!]) {
+      expect(p.runNs).toBeGreaterThan(0);
+      expect(p.mainNs).toBeGreaterThan(0);
+    }
+    // a worker loads the experiment registry (through tsx here) before its first run
+    expect(two.profile!.startNs).toBeGreaterThan(0);
+    expect((await runSweep(buddy, spec, { jobs: 2 })).profile).toBeNull();
   });
 });
 

@@ -1,6 +1,8 @@
 /**
- * The worker pool: `jobs` worker threads, each fed the next task as soon as it answers (so a slow
- * cell does not hold the others up). `jobs = 1` runs in this thread, no worker: the baseline the
+ * The worker pool: `jobs` worker threads fed from one queue, each holding `PREFETCH` tasks so it
+ * starts the next run the moment one ends instead of waiting a round trip for the main thread
+ * (which, on a loaded machine, may not be scheduled for milliseconds); a slow cell does not hold
+ * the others up. `jobs = 1` runs in this thread, no worker: the baseline the
  * bench compares against. Workers run the built JS next to this file, or — when this file is the
  * TypeScript source (tests, `pnpm mm-lab`) — the `.ts` worker through tsx with the `@mm/source`
  * condition, so both paths run the same code the caller runs.
@@ -8,6 +10,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { MmError } from "@mm/api";
+import { threadCpuNs } from "./thread-cpu.js";
 import type { AnyExperiment, MetricValue } from "../experiment.js";
 import type { AnyConfig } from "../params.js";
 
@@ -20,26 +23,62 @@ export interface WorkerTask {
 }
 
 export type WorkerReply =
-  | { readonly index: number; readonly metrics: Readonly<Record<string, MetricValue>> }
+  | { readonly index: number; readonly metrics: Readonly<Record<string, MetricValue>>; readonly cpu?: WorkerCpu }
   | { readonly index: number; readonly error: { readonly message: string; readonly code: string | null } };
+
+/** A worker's thread CPU (profiling only): this run's, and before its first task (start-up). */
+export interface WorkerCpu {
+  readonly runNs: number;
+  readonly startNs?: number;
+}
+
+/** What `runTasks` was given to do it with. */
+export interface PoolOptions {
+  /** Stop handing out tasks when it aborts; running ones finish. */
+  readonly signal?: AbortSignal;
+  /** Measure thread CPU (Linux): runs, worker start-up, this thread. */
+  readonly profile?: boolean;
+}
+
+/**
+ * Where the CPU went, in thread CPU ns (not wall time, so it holds on a loaded machine): the
+ * runs themselves, the workers' start-up, and this thread's own share (dispatch and `onResult`,
+ * i.e. store appends). `(runNs + startNs) / mainNs` bounds what more workers could gain.
+ */
+export interface PoolProfile {
+  readonly workers: number;
+  readonly runs: number;
+  readonly runNs: number;
+  readonly startNs: number;
+  readonly mainNs: number;
+}
+
+/**
+ * Tasks in flight per worker. 2: the next run is already queued in the worker when one ends; more
+ * only lengthens the tail (a worker may hold the last tasks while another idles) and what an
+ * abort waits for.
+ */
+export const PREFETCH = 2;
 
 export function defaultJobs(): number {
   return availableParallelism();
 }
 
 /** The built worker beside this file, or a bootstrap that loads the .ts worker through tsx. */
-function startWorker(): Worker {
-  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./worker.js", import.meta.url));
+function startWorker(profile: boolean): Worker {
+  const workerData = { profile };
+  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./worker.js", import.meta.url), { workerData });
   const tsx = import.meta.resolve("tsx/esm/api");
   const src = new URL("./worker.ts", import.meta.url).href;
   // tsx's hooks must be registered before the worker's module graph loads, hence the bootstrap
   const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(src)}); })`;
-  return new Worker(boot, { eval: true, execArgv: ["--conditions=@mm/source"] });
+  return new Worker(boot, { eval: true, execArgv: ["--conditions=@mm/source"], workerData });
 }
 
 /**
  * Run `tasks` and call `onResult` for each as it completes (in completion order; callers order by
- * index). Stops handing out tasks when `signal` aborts, lets running ones finish, and resolves.
+ * index). Stops handing out tasks when `o.signal` aborts, lets running ones finish, and resolves
+ * with the CPU profile when `o.profile` asked for one (else null).
  * @throws MmError when a run throws (the first failure stops the pool).
  */
 export async function runTasks(
@@ -47,48 +86,77 @@ export async function runTasks(
   tasks: readonly WorkerTask[],
   jobs: number,
   onResult: (index: number, metrics: Readonly<Record<string, MetricValue>>) => void,
-  signal?: AbortSignal,
-): Promise<void> {
+  o: PoolOptions = {},
+): Promise<PoolProfile | null> {
+  const { signal } = o;
+  const profile = o.profile === true && threadCpuNs() !== null;
+  const main0 = profile ? threadCpuNs()! : 0;
+  let runNs = 0;
+  let startNs = 0;
+  let runs = 0;
+  const done = (workers: number): PoolProfile | null =>
+    profile ? { workers, runs, runNs, startNs, mainNs: threadCpuNs()! - main0 - (workers === 0 ? runNs : 0) } : null;
   if (jobs <= 1 || tasks.length <= 1) {
     for (const t of tasks) {
-      if (signal?.aborted === true) return;
-      onResult(t.index, exp.runOne(t.config, t.seed, t.policy ?? undefined).metrics);
+      if (signal?.aborted === true) break;
+      const c0 = profile ? threadCpuNs()! : 0;
+      const metrics = exp.runOne(t.config, t.seed, t.policy ?? undefined).metrics;
+      if (profile) runNs += threadCpuNs()! - c0;
+      runs++;
+      onResult(t.index, metrics);
       // let a pending SIGINT reach its handler between runs
       if (tasks.length > 1) await new Promise((r) => setImmediate(r));
     }
-    return;
+    return done(0);
   }
   const n = Math.min(jobs, tasks.length);
   let next = 0;
   let failure = null as Error | null;
-  const workers: Worker[] = [];
   await new Promise<void>((resolve) => {
     let live = n;
     const finish = (w: Worker): void => {
       void w.terminate();
       if (--live === 0) resolve();
     };
-    const feed = (w: Worker): void => {
-      if (failure !== null || signal?.aborted === true || next >= tasks.length) return finish(w);
-      w.postMessage(tasks[next++]);
-    };
     for (let i = 0; i < n; i++) {
-      const w = startWorker();
-      workers.push(w);
+      const w = startWorker(profile);
+      let inFlight = 0;
+      let closed = false;
+      const close = (): void => {
+        if (closed) return;
+        closed = true;
+        finish(w);
+      };
+      // top up to PREFETCH; close once nothing is left to hand out and nothing is running
+      const feed = (): void => {
+        const stop = failure !== null || signal?.aborted === true;
+        while (!stop && inFlight < PREFETCH && next < tasks.length) {
+          w.postMessage(tasks[next++]);
+          inFlight++;
+        }
+        if (inFlight === 0) close();
+      };
       w.on("message", (r: WorkerReply) => {
+        inFlight--;
         if ("error" in r) {
           failure ??= new MmError(r.error.code === "EINVAL" ? "EINVAL" : "BAD_STATE", r.error.message.replace(/^[A-Z_]+: /, ""));
-          return finish(w);
+          return close();
         }
+        if (r.cpu !== undefined) {
+          runNs += r.cpu.runNs;
+          startNs += r.cpu.startNs ?? 0;
+        }
+        runs++;
         onResult(r.index, r.metrics);
-        feed(w);
+        feed();
       });
       w.on("error", (e: Error) => {
         failure ??= e;
-        finish(w);
+        close();
       });
-      feed(w);
+      feed();
     }
   });
   if (failure !== null) throw failure;
+  return done(n);
 }

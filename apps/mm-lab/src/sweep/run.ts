@@ -9,7 +9,7 @@ import { provenance } from "../provenance.js";
 import { metaOf, ResultsStore } from "../store/duckdb.js";
 import type { SweepRow } from "../store/rows.js";
 import { makePlan, type Plan, type Shard, shardTasks, type SweepSpec, taskAt } from "./plan.js";
-import { runTasks, type WorkerTask } from "./pool.js";
+import { type PoolProfile, runTasks, type WorkerTask } from "./pool.js";
 
 export interface SweepOptions {
   /** Worker threads; 1 runs in this thread. @defaultValue 1 */
@@ -23,6 +23,8 @@ export interface SweepOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Store flush period in rows. @defaultValue 64 */
   readonly flushRows?: number;
+  /** Measure thread CPU (Linux; see `PoolProfile`), returned as `profile`. @defaultValue false */
+  readonly profile?: boolean;
 }
 
 export interface SweepResult {
@@ -32,6 +34,8 @@ export interface SweepResult {
   readonly interrupted: boolean;
   /** Runs done in this call (not counting resumed ones). */
   readonly ran: number;
+  /** Where the CPU went, when `profile` asked and the platform says (else null). */
+  readonly profile: PoolProfile | null;
 }
 
 export async function runSweep(exp: AnyExperiment, planOrSpec: Plan | SweepSpec, o: SweepOptions = {}): Promise<SweepResult> {
@@ -73,7 +77,7 @@ export async function runSweep(exp: AnyExperiment, planOrSpec: Plan | SweepSpec,
   o.onProgress?.(count, indices.length);
   let ran = 0;
   try {
-    await runTasks(
+    const profile = await runTasks(
       exp,
       tasks,
       o.jobs ?? 1,
@@ -86,14 +90,14 @@ export async function runSweep(exp: AnyExperiment, planOrSpec: Plan | SweepSpec,
         if (pending.length >= flushRows) flush();
         o.onProgress?.(++count, indices.length);
       },
-      o.signal,
+      { ...(o.signal !== undefined ? { signal: o.signal } : {}), profile: o.profile === true },
     );
     flush();
     await flushing;
     let rows: SweepRow[];
     if (store !== null) rows = await store.rows();
     else rows = fresh.sort((a, b) => a.task - b.task);
-    return { plan, rows, interrupted: o.signal?.aborted === true && rows.length < indices.length, ran };
+    return { plan, rows, interrupted: o.signal?.aborted === true && rows.length < indices.length, ran, profile };
   } finally {
     flush();
     await flushing.catch(() => {});
