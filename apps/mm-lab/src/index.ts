@@ -14,6 +14,6 @@ export { summarize, formatSummary, headlineMetric, type CellStat, type MetricSta
 export { parseGrid, gridPoints, lhsPoints, type Axis } from "./sweep/grid.js";
 export { wilson, overlaps, Z95, type Interval } from "./stats/wilson.js";
 export { bootstrapMean, mean } from "./stats/bootstrap.js";
-export { ResultsStore, type SweepMeta } from "./store/duckdb.js";
+export { ResultsStore, type SessionRecord, type SweepMeta } from "./store/duckdb.js";
 export { rowsToJsonl, rowToJson, type SweepRow } from "./store/rows.js";
 export { mergeStores, queryDb } from "./commands/query.js";

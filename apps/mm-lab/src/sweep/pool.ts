@@ -94,8 +94,10 @@ export async function runTasks(
   let runNs = 0;
   let startNs = 0;
   let runs = 0;
+  // in-process, this thread's own share is what the runs leave; a tick's lag in the readings
+  // (thread-cpu.ts) can make a near-zero share read below zero
   const done = (workers: number): PoolProfile | null =>
-    profile ? { workers, runs, runNs, startNs, mainNs: threadCpuNs()! - main0 - (workers === 0 ? runNs : 0) } : null;
+    profile ? { workers, runs, runNs, startNs, mainNs: Math.max(0, threadCpuNs()! - main0 - (workers === 0 ? runNs : 0)) } : null;
   if (jobs <= 1 || tasks.length <= 1) {
     for (const t of tasks) {
       if (signal?.aborted === true) break;

@@ -57,6 +57,13 @@ export async function runSweep(exp: AnyExperiment, planOrSpec: Plan | SweepSpec,
       done = await store.doneTasks();
     } else store = await ResultsStore.create(o.store, exp, metaOf(plan, shard, p.version, p.revision));
   }
+  let session = -1;
+  try {
+    if (store !== null) session = await store.beginSession(metaOf(plan, shard, p.version, p.revision));
+  } catch (e) {
+    store?.close();
+    throw e;
+  }
   const todo = indices.filter((i) => !done.has(i));
   const tasks: WorkerTask[] = todo.map((i) => {
     const t = taskAt(plan, i);
@@ -101,6 +108,9 @@ export async function runSweep(exp: AnyExperiment, planOrSpec: Plan | SweepSpec,
   } finally {
     flush();
     await flushing.catch(() => {});
-    store?.close();
+    if (store !== null) {
+      await store.endSession(session, ran).catch(() => {});
+      store.close();
+    }
   }
 }

@@ -5,6 +5,10 @@
  * (first field: ns on a CPU, the scheduler's own accounting — the same clock `perf sched` uses);
  * Node 20 has no per-thread `cpuUsage`, and `process.cpuUsage()` in a worker is the whole
  * process's. Elsewhere (macOS, Windows) the profile is simply not available: null.
+ * Granularity: procfs prints the task's `se.sum_exec_runtime` as last updated (at a tick, a
+ * switch or a wakeup; fs/proc/base.c proc_pid_schedstat does not call update_curr), so one
+ * reading may lag by up to a tick. The lag is the same at both ends of an interval, so sums over
+ * many runs are right while a single short run may read 0: use it for totals, not for one run.
  */
 import { readFileSync } from "node:fs";
 
