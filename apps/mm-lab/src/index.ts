@@ -8,7 +8,7 @@ export { provenance, type Provenance } from "./provenance.js";
 export { resolveRequest } from "./request.js";
 export { makePlan, parseShard, shardTasks, taskAt, type Plan, type Shard, type SweepSpec, type TaskRef } from "./sweep/plan.js";
 export { runSweep, type SweepOptions, type SweepResult } from "./sweep/run.js";
-export { runTasks, defaultJobs, PREFETCH, type PoolOptions, type PoolProfile } from "./sweep/pool.js";
+export { runTasks, closePool, defaultJobs, PREFETCH, type PoolOptions, type PoolProfile } from "./sweep/pool.js";
 export { threadCpuNs } from "./sweep/thread-cpu.js";
 export { summarize, formatSummary, headlineMetric, type CellStat, type MetricStat } from "./sweep/summary.js";
 export { parseGrid, gridPoints, lhsPoints, type Axis } from "./sweep/grid.js";

@@ -11,13 +11,16 @@ import { wilson } from "../src/stats/wilson.js";
 import { rowsToJsonl } from "../src/store/rows.js";
 import { gridPoints, lhsPoints, parseGrid } from "../src/sweep/grid.js";
 import { makePlan, parseShard, shardTasks } from "../src/sweep/plan.js";
-import { PREFETCH } from "../src/sweep/pool.js";
+import { closePool, PREFETCH } from "../src/sweep/pool.js";
 import { runSweep } from "../src/sweep/run.js";
 import { threadCpuNs } from "../src/sweep/thread-cpu.js";
 import { cliMain } from "./cli-helper.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mm-lab-sweep-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  await closePool();
+  rmSync(dir, { recursive: true, force: true });
+});
 let n = 0;
 const file = (ext: string): string => join(dir, `s${n++}.${ext}`);
 
@@ -187,6 +190,13 @@ describe("worker pool", () => {
     expect(rowsToJsonl(buddy, two.rows)).toBe(rowsToJsonl(buddy, one.rows));
   });
 
+  it("a failing run stops the pool with its error; the failed worker is not reused", async () => {
+    const bad = { ...makePlan(buddy, spec), cells: [{ ...makePlan(buddy, spec).cells[0], memory: -1 }, makePlan(buddy, spec).cells[1]] };
+    await expect(runSweep(buddy, bad, { jobs: 2 })).rejects.toThrow();
+    const ok = await runSweep(buddy, spec, { jobs: 2 });
+    expect(ok.rows).toHaveLength(6);
+  });
+
   it("an abort with tasks in flight in the workers stores whole rows only; --resume completes it", async () => {
     const whole = await runSweep(buddy, spec, { jobs: 1 });
     const f = file("duckdb");
@@ -207,10 +217,15 @@ describe("worker pool", () => {
     for (let i = 0; i < 2e6; i++) x += Math.sqrt(i);
     expect(x).toBeGreaterThan(0);
     expect(threadCpuNs()!).toBeGreaterThan(t0);
+    await closePool(); // fresh workers: their start-up shows
     const one = await runSweep(buddy, spec, { jobs: 1, profile: true });
     const two = await runSweep(buddy, spec, { jobs: 2, profile: true });
     expect(one.profile).toMatchObject({ workers: 0, runs: 6, startNs: 0 });
     expect(two.profile).toMatchObject({ workers: 2, runs: 6 });
+    // the workers went back warm: a new sweep's workers have no start-up left to pay
+    const again = await runSweep(buddy, spec, { jobs: 2, profile: true });
+    expect(again.profile).toMatchObject({ workers: 2, runs: 6, startNs: 0 });
+    expect(rowsToJsonl(buddy, again.rows)).toBe(rowsToJsonl(buddy, two.rows));
     // thread CPU reads may lag by a tick (see thread-cpu.ts), so only sums over the sweep are
     // compared: a worker loads the experiment registry (through tsx here, ~0.1 s or more) before
     // its first run, and the 6 runs take several ticks either way
