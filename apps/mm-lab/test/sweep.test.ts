@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { afterAll, describe, expect, it } from "vitest";
-import { experimentByName } from "../src/cli.js";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { experimentByName, main } from "../src/cli.js";
 import { mergeStores, queryDb } from "../src/commands/query.js";
 import { sweepSpecOf } from "../src/commands/sweep.js";
 import { bootstrapMean } from "../src/stats/bootstrap.js";
@@ -248,8 +248,56 @@ describe("the CLI", () => {
     const bad = await cliMain("sweep", "buddyinfo", "--grid", "memory=huge", "--db", file("duckdb"));
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/^mm-lab: EINVAL: --memory expects a size in [^\n]*\n$/);
+    const notDb = await cliMain("query", jsonl, "SELECT 1");
+    expect(notDb.code).toBe(2);
+    expect(notDb.err).toMatch(/^mm-lab: EINVAL: .*jsonl: not a DuckDB database[^\n]*\n$/);
     const badSql = await cliMain("query", db, "SELEC nonsense");
     expect(badSql.code).toBe(2);
     expect(badSql.err.split("\n")).toHaveLength(2);
+  });
+});
+
+describe("sweep's own flags: each bad value exits 2 with one line", () => {
+  const cases: [string[], RegExp][] = [
+    [["--jobs", "abc"], /--jobs expects an integer in 1\.\.256, got "abc"/],
+    [["--jobs", "0"], /--jobs expects an integer in 1\.\.256/],
+    [["--shard", "3/2"], /--shard expects i\/N with 0 <= i < N, got "3\/2"/],
+    [["--shard", "x"], /--shard expects i\/N/],
+    [["--sample", "lhs:x", "--grid", "memory=32..64"], /--sample expects lhs:N, got "lhs:x"/],
+    [["--sample", "lhs:5"], /--sample lhs:N needs ranges in --grid/],
+    [["--grid", "nope=1"], /--grid: unknown parameter "nope" \(known: /],
+    [["--grid", "memory=32,32"], /--grid: memory=32 given twice/],
+    [["--metrics", "nope"], /--metrics: unknown metric "nope" \(known: /],
+    [["--seeds", "abc"], /--seeds expects an integer, got "abc"/],
+    [["--db", join(dir, "no-such-dir", "x.duckdb")], /cannot open it as a DuckDB database/],
+  ];
+  for (const [args, re] of cases) {
+    it(args.join(" "), async () => {
+      const r = await cliMain("sweep", "buddyinfo", "--seconds", "0.2", "--seeds", "1", "--db", file("duckdb"), ...args);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(new RegExp(`^mm-lab: EINVAL: [^\\n]*${re.source}[^\\n]*\\n$`));
+      expect(r.out).toBe("");
+    });
+  }
+  it("no experiment, or an unknown one, lists the known ones", async () => {
+    for (const argv of [["sweep"], ["sweep", "nope"], ["run"]]) {
+      const r = await cliMain(...argv);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/^mm-lab: EINVAL: [^\n]*\(known: reporting-ab, [^\n]*buddyinfo[^\n]*\)\n$/);
+    }
+  });
+  it("a run that fails exits 1 with one line; MM_LAB_DEBUG adds the stack", async () => {
+    vi.spyOn(buddy, "runOne").mockImplementation(() => {
+      throw new Error("boom in runOne");
+    });
+    const argv = ["node", "mm-lab", "sweep", "buddyinfo", "--seconds", "0.2", "--seeds", "1", "--jobs", "1"];
+    for (const debug of [false, true]) {
+      let err = "";
+      const code = await main([...argv, "--db", file("duckdb")], { out: () => {}, err: (x) => (err += x), debug });
+      expect(code).toBe(1);
+      expect(err.split("\n")[0]).toBe("mm-lab: ERROR: boom in runOne");
+      if (debug) expect(err).toMatch(/\n {4}at /);
+      else expect(err).toBe("mm-lab: ERROR: boom in runOne\n");
+    }
   });
 });

@@ -16,7 +16,9 @@ import { rowsToJsonl, type SweepRow } from "../store/rows.js";
 
 export async function queryDb(path: string, sql: string): Promise<{ columns: string[]; rows: Record<string, unknown>[] }> {
   if (!existsSync(path)) throw new MmError("EINVAL", `${path}: no such file`);
-  const inst = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
+  const inst = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" }).catch((e: Error) => {
+    throw new MmError("EINVAL", `${path}: not a DuckDB database (${e.message.split("\n")[0]})`);
+  });
   const con = await inst.connect();
   try {
     const r = await con.runAndReadAll(sql);

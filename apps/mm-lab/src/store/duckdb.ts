@@ -85,7 +85,7 @@ export class ResultsStore {
     try {
       instance = await DuckDBInstance.create(path);
     } catch (e) {
-      throw new MmError("EINVAL", `${path}: not a DuckDB database (${(e as Error).message.split("\n")[0]})`);
+      throw new MmError("EINVAL", `${path}: cannot open it as a DuckDB database (${(e as Error).message.split("\n")[0]})`);
     }
     const con = await instance.connect();
     return new ResultsStore(instance, con, exp, path);
