@@ -243,6 +243,12 @@ describe("the CLI", () => {
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/2 cells x 1 policies x 2 seeds = 4 runs/);
+    // the footer says how to re-run it: grid, seeds, base config, version and revision
+    expect(r.out).toMatch(/\n# grid memory=32,48; seeds 1\.\.2\n# base config: [^\n]*seconds=0\.2[^\n]*\n# @mm\/lab 0\.0\.0, git /);
+    const js = await cliMain("sweep", "buddyinfo", "--grid", "memory=32,48", "--seconds", "0.2", "--seeds", "2", "--jobs", "1", "--db", file("duckdb"), "--json");
+    const record = JSON.parse(js.out.trimEnd().split("\n").at(-1)!) as { mmLab: Record<string, unknown> };
+    expect(record.mmLab).toMatchObject({ experiment: "buddyinfo", grid: "memory=32,48", seeds: { first: 1, count: 2 }, version: "0.0.0" });
+    expect((record.mmLab.base as Record<string, unknown>).seconds).toBe(0.2);
     const q = await cliMain("query", db, "SELECT memory, count(*) AS n FROM results GROUP BY memory ORDER BY memory", "--json");
     expect(q.out).toBe('{"memory":32,"n":"2"}\n{"memory":48,"n":"2"}\n');
     const bad = await cliMain("sweep", "buddyinfo", "--grid", "memory=huge", "--db", file("duckdb"));

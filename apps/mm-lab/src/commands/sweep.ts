@@ -9,7 +9,8 @@ import { Command, Option } from "commander";
 import cliProgress from "cli-progress";
 import { MmError } from "@mm/api";
 import type { AnyExperiment } from "../experiment.js";
-import type { RawArgs } from "../params.js";
+import { formatConfig, type RawArgs } from "../params.js";
+import { provenance } from "../provenance.js";
 import { resolveExperimentConfig, resolvePolicies, resolveSeeds } from "../request.js";
 import { parseShard, type SweepSpec } from "../sweep/plan.js";
 import { defaultJobs } from "../sweep/pool.js";
@@ -112,12 +113,20 @@ export function sweepCommand(exp: AnyExperiment, out: (s: string) => void): Comm
       return;
     }
     const stats = summarize(exp, result.plan, result.rows, metrics);
-    if (raw.json === true) for (const s of stats) out(`${JSON.stringify({ ...s, config: result.plan.cells[s.cell] })}\n`);
-    else {
+    // provenance, as `run` prints it: the base config, grid or sample, seeds, version, revision
+    const p = provenance();
+    if (raw.json === true) {
+      for (const s of stats) out(`${JSON.stringify({ ...s, config: result.plan.cells[s.cell] })}\n`);
+      out(`${JSON.stringify({ mmLab: { plan: result.plan.hash, ...spec, shard, package: p.package, version: p.version, revision: p.revision } })}\n`);
+    } else {
       out(formatSummary(exp, result.plan, stats));
       const sh = shard === null ? "" : `, shard ${shard.index}/${shard.count}`;
+      const last = spec.seeds.first + spec.seeds.count - 1;
+      const pts = spec.sample === null ? `grid ${spec.grid ?? "(none)"}` : `lhs:${spec.sample.n} over ${spec.grid ?? ""} (sample seed ${spec.sample.seed})`;
       out(`\n# ${exp.name} sweep ${result.plan.hash}: ${result.plan.cells.length} cells x ${result.plan.policies.length} policies x ${spec.seeds.count} seeds = ${result.plan.total} runs${sh}; ${result.ran} run now, jobs ${jobs}\n`);
-      out(`# store ${String(raw.db)}${typeof raw.out === "string" ? `, JSONL ${raw.out}` : ""}\n`);
+      out(`# ${pts}; seeds ${spec.seeds.first}..${last}${spec.policies.length > 0 && exp.policies !== undefined ? `; policies ${spec.policies.join(",")}` : ""}\n`);
+      out(`# base config: ${formatConfig(exp.params, spec.base)}\n`);
+      out(`# ${p.package} ${p.version}, git ${p.revision ?? "unknown"}; store ${String(raw.db)}${typeof raw.out === "string" ? `, JSONL ${raw.out}` : ""}\n`);
     }
   });
   return cmd;
