@@ -1,10 +1,11 @@
 /**
  * `mm-lab sweep <experiment> --grid 'a=0..4000:250,b=250,1000,4000' --seeds 30`: the plan, the
  * worker pool, a progress bar with ETA on stderr, the DuckDB store (and `--out` JSONL), the
- * per-cell statistics table. Ctrl-C stops handing out runs, stores the finished ones and exits
- * 130; `--resume` continues the same store.
+ * per-cell statistics table. Ctrl-C (or SIGTERM, SIGHUP) stops handing out runs, stores the
+ * finished ones and exits 128 + the signal (130 for Ctrl-C); `--resume` continues the same store.
  */
 import { writeFileSync } from "node:fs";
+import { constants as osConstants } from "node:os";
 import { Command, Option } from "commander";
 import cliProgress from "cli-progress";
 import { MmError } from "@mm/api";
@@ -18,6 +19,8 @@ import { runSweep } from "../sweep/run.js";
 import { formatSummary, headlineMetric, summarize } from "../sweep/summary.js";
 import { rowsToJsonl } from "../store/rows.js";
 import { addParamFlags } from "./run.js";
+
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 function sampleOf(text: string | undefined, seed: number): SweepSpec["sample"] {
   if (text === undefined) return null;
@@ -76,8 +79,15 @@ export function sweepCommand(exp: AnyExperiment, out: (s: string) => void): Comm
     const jobs = jobsOf(typeof raw.jobs === "string" ? raw.jobs : undefined);
     const metrics = metricsOf(exp, typeof raw.metrics === "string" ? raw.metrics : undefined);
     const ac = new AbortController();
-    const onInt = (): void => ac.abort();
-    process.once("SIGINT", onInt);
+    // Ctrl-C, a scheduler's SIGTERM (Kubernetes, Slurm preemption) or a closed terminal: stop
+    // handing out runs, store the finished ones, exit 128 + signal number; a second Ctrl-C quits
+    let stoppedBy: NodeJS.Signals | null = null;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (stoppedBy === "SIGINT" && sig === "SIGINT") process.exit(130);
+      stoppedBy ??= sig;
+      ac.abort();
+    };
+    for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
     const bar =
       process.stderr.isTTY && raw.json !== true
         ? new cliProgress.SingleBar(
@@ -104,12 +114,12 @@ export function sweepCommand(exp: AnyExperiment, out: (s: string) => void): Comm
       });
     } finally {
       if (started) bar?.stop();
-      process.off("SIGINT", onInt);
+      for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
     }
     if (typeof raw.out === "string") writeFileSync(raw.out, rowsToJsonl(exp, result.rows));
     if (result.interrupted) {
       process.stderr.write(`mm-lab: interrupted: ${result.rows.length} runs stored in ${String(raw.db)}; run again with --resume to continue\n`);
-      process.exitCode = 130;
+      process.exitCode = 128 + (osConstants.signals[stoppedBy ?? "SIGINT"] ?? 2);
       return;
     }
     const stats = summarize(exp, result.plan, result.rows, metrics);

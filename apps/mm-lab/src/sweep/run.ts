@@ -23,6 +23,11 @@ export interface SweepOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Store flush period in rows. @defaultValue 64 */
   readonly flushRows?: number;
+  /**
+   * ...or in ms since the last flush, whichever comes first, so a process killed outright (a
+   * second Ctrl-C, SIGKILL, a lost node) loses about a second of runs at most. @defaultValue 1000
+   */
+  readonly flushMs?: number;
   /** Measure thread CPU (Linux; see `PoolProfile`), returned as `profile`. @defaultValue false */
   readonly profile?: boolean;
 }
@@ -73,7 +78,10 @@ export async function runSweep(exp: AnyExperiment, planOrSpec: Plan | SweepSpec,
   let pending: SweepRow[] = [];
   let flushing: Promise<void> = Promise.resolve();
   const flushRows = o.flushRows ?? 64;
+  const flushMs = o.flushMs ?? 1000;
+  let flushedAt = performance.now();
   const flush = (): void => {
+    flushedAt = performance.now();
     if (store === null || pending.length === 0) return;
     const batch = pending;
     pending = [];
@@ -94,7 +102,7 @@ export async function runSweep(exp: AnyExperiment, planOrSpec: Plan | SweepSpec,
         fresh.push(row);
         pending.push(row);
         ran++;
-        if (pending.length >= flushRows) flush();
+        if (pending.length >= flushRows || performance.now() - flushedAt >= flushMs) flush();
         o.onProgress?.(++count, indices.length);
       },
       { ...(o.signal !== undefined ? { signal: o.signal } : {}), profile: o.profile === true },
