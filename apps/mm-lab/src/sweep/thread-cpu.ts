@@ -19,7 +19,8 @@ export function threadCpuNs(): number | null {
   if (available === false) return null;
   try {
     const ns = Number(readFileSync("/proc/thread-self/schedstat", "utf8").split(" ", 1)[0]);
-    available = Number.isFinite(ns);
+    // a kernel without sched_info prints "0 0 0"; a thread that runs this has used some CPU
+    available ??= Number.isFinite(ns) && ns > 0;
     return available ? ns : null;
   } catch {
     available = false;
