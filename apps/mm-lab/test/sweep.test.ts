@@ -168,6 +168,9 @@ describe("interrupt and resume", () => {
     expect(partial.interrupted).toBe(true);
     expect(partial.rows).toHaveLength(2);
     await expect(runSweep(buddy, spec, { store: f })).rejects.toThrow(/--resume/);
+    // --resume without a store yet starts one (a job array's retried task runs the same command)
+    const fresh = await runSweep(buddy, spec, { store: file("duckdb"), resume: true });
+    expect(rowsToJsonl(buddy, fresh.rows)).toBe(rowsToJsonl(buddy, whole.rows));
     const resumed = await runSweep(buddy, spec, { store: f, resume: true });
     expect(resumed.ran).toBe(4);
     expect(resumed.interrupted).toBe(false);

@@ -71,7 +71,7 @@ export function sweepCommand(exp: AnyExperiment, out: (s: string) => void): Comm
   cmd.addOption(new Option("--shard <i/N>", "run the slice i of N (auto/N: i from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID)"));
   cmd.addOption(new Option("--db <file>", "DuckDB results store").default(`${exp.name}-sweep.duckdb`));
   cmd.addOption(new Option("--out <file.jsonl>", "also write the rows as JSONL"));
-  cmd.addOption(new Option("--resume", "continue the store of an interrupted sweep"));
+  cmd.addOption(new Option("--resume", "continue the store of an interrupted sweep (or start it when there is none)"));
   cmd.addOption(new Option("--metrics <list>", "metrics in the table (default: the headline and one mean)"));
   cmd.action(async (raw: RawArgs) => {
     const spec = sweepSpecOf(exp, raw);

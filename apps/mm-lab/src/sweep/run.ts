@@ -3,6 +3,7 @@
  * on the worker pool, optionally into a results store it can resume, and returns the rows in task
  * order. `mm-lab sweep` is a thin CLI over it; other experiments' `run` paths may call it too.
  */
+import { existsSync } from "node:fs";
 import { MmError } from "@mm/api";
 import type { AnyExperiment, MetricValue } from "../experiment.js";
 import { provenance } from "../provenance.js";
@@ -15,7 +16,7 @@ export interface SweepOptions {
   /** Worker threads; 1 runs in this thread. @defaultValue 1 */
   readonly jobs?: number;
   readonly shard?: Shard | null;
-  /** DuckDB file to write (created, or continued with `resume`). */
+  /** DuckDB file to write (created, or continued with `resume`; `resume` without one creates it). */
   readonly store?: string | null;
   readonly resume?: boolean;
   /** Abort: stop handing out runs, store what finished, resolve with `interrupted`. */
@@ -51,7 +52,9 @@ export async function runSweep(exp: AnyExperiment, planOrSpec: Plan | SweepSpec,
   let done = new Set<number>();
   const p = provenance();
   if (o.store != null) {
-    if (o.resume === true) {
+    // resume continues a store, or starts it when there is none yet: a job array's retried task
+    // (a preempted pod, a requeued Slurm task) runs the same command either way
+    if (o.resume === true && existsSync(o.store)) {
       store = await ResultsStore.open(o.store, exp);
       const meta = await store.meta();
       const want = metaOf(plan, shard, p.version, p.revision);
