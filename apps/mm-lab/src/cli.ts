@@ -88,7 +88,10 @@ export async function runCli(program: Command, argv: readonly string[], out: (s:
     return;
   }
   const [command, name] = args;
-  if (command !== undefined && EXPERIMENT_COMMANDS.has(command) && name !== undefined && !name.startsWith("-")) experimentByName(name);
+  if (command !== undefined && EXPERIMENT_COMMANDS.has(command)) {
+    if (name === undefined) throw new MmError("EINVAL", `${command} needs an experiment (known: ${experiments.map((e) => e.name).join(", ")})`);
+    if (!name.startsWith("-")) experimentByName(name);
+  }
   await program.parseAsync([...argv]);
 }
 

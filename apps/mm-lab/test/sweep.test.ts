@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { afterAll, describe, expect, it } from "vitest";
-import { experimentByName } from "../src/cli.js";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { experimentByName, main } from "../src/cli.js";
 import { mergeStores, queryDb } from "../src/commands/query.js";
 import { sweepSpecOf } from "../src/commands/sweep.js";
 import { bootstrapMean } from "../src/stats/bootstrap.js";
@@ -11,11 +11,16 @@ import { wilson } from "../src/stats/wilson.js";
 import { rowsToJsonl } from "../src/store/rows.js";
 import { gridPoints, lhsPoints, parseGrid } from "../src/sweep/grid.js";
 import { makePlan, parseShard, shardTasks } from "../src/sweep/plan.js";
+import { closePool, PREFETCH } from "../src/sweep/pool.js";
 import { runSweep } from "../src/sweep/run.js";
+import { threadCpuNs } from "../src/sweep/thread-cpu.js";
 import { cliMain } from "./cli-helper.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mm-lab-sweep-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  await closePool();
+  rmSync(dir, { recursive: true, force: true });
+});
 let n = 0;
 const file = (ext: string): string => join(dir, `s${n++}.${ext}`);
 
@@ -120,6 +125,28 @@ describe("shards", () => {
     await runSweep(buddy, { ...spec, seeds: { first: 6, count: 3 } }, { store: b, shard: { index: 1, count: 2 } });
     await expect(mergeStores([a, b], file("duckdb"))).rejects.toThrow(/EINVAL: merge: .* is plan/);
   });
+
+  it("merge refuses a missing shard and an incomplete one, and keeps every shard's runs rows", async () => {
+    const shards = [file("duckdb"), file("duckdb"), file("duckdb")];
+    await runSweep(buddy, spec, { store: shards[0], shard: { index: 0, count: 3 } });
+    await runSweep(buddy, spec, { store: shards[1], shard: { index: 1, count: 3 } });
+    await expect(mergeStores(shards.slice(0, 2), file("duckdb"))).rejects.toThrow(/EINVAL: merge: shard 2 of 3 missing/);
+    const ac = new AbortController();
+    ac.abort();
+    await runSweep(buddy, spec, { store: shards[2], shard: { index: 2, count: 3 }, signal: ac.signal });
+    await expect(mergeStores(shards, file("duckdb"))).rejects.toThrow(/EINVAL: merge: 4 of the plan's 6 runs are stored/);
+    await runSweep(buddy, spec, { store: shards[2], shard: { index: 2, count: 3 }, resume: true });
+    const target = file("duckdb");
+    await mergeStores(shards, target);
+    const runs = await queryDb(target, "SELECT session, shard_index, shard_count, runs, hash, version FROM runs");
+    const hash = makePlan(buddy, spec).hash;
+    expect(runs.rows).toEqual([
+      { session: 0, shard_index: 0, shard_count: 3, runs: 2, hash, version: "0.0.0" },
+      { session: 0, shard_index: 1, shard_count: 3, runs: 2, hash, version: "0.0.0" },
+      { session: 0, shard_index: 2, shard_count: 3, runs: 0, hash, version: "0.0.0" },
+      { session: 1, shard_index: 2, shard_count: 3, runs: 2, hash, version: "0.0.0" },
+    ]);
+  });
 });
 
 describe("interrupt and resume", () => {
@@ -141,11 +168,21 @@ describe("interrupt and resume", () => {
     expect(partial.interrupted).toBe(true);
     expect(partial.rows).toHaveLength(2);
     await expect(runSweep(buddy, spec, { store: f })).rejects.toThrow(/--resume/);
+    // --resume without a store yet starts one (a job array's retried task runs the same command)
+    const fresh = await runSweep(buddy, spec, { store: file("duckdb"), resume: true });
+    expect(rowsToJsonl(buddy, fresh.rows)).toBe(rowsToJsonl(buddy, whole.rows));
     const resumed = await runSweep(buddy, spec, { store: f, resume: true });
     expect(resumed.ran).toBe(4);
     expect(resumed.interrupted).toBe(false);
     expect(rowsToJsonl(buddy, resumed.rows)).toBe(rowsToJsonl(buddy, whole.rows));
     await expect(runSweep(buddy, { ...spec, seeds: { first: 1, count: 3 } }, { store: f, resume: true })).rejects.toThrow(/another sweep/);
+    // the runs table: one row per invocation that wrote, with what it stored and the code's revision
+    const runs = await queryDb(f, "SELECT session, runs, revision FROM runs ORDER BY session");
+    expect(runs.rows.map((r) => [r.session, r.runs])).toEqual([
+      [0, 2],
+      [1, 4],
+    ]);
+    expect(runs.rows[0].revision).toBe(runs.rows[1].revision);
   });
 });
 
@@ -154,6 +191,50 @@ describe("worker pool", () => {
     const one = await runSweep(buddy, spec, { jobs: 1 });
     const two = await runSweep(buddy, spec, { jobs: 2 });
     expect(rowsToJsonl(buddy, two.rows)).toBe(rowsToJsonl(buddy, one.rows));
+  });
+
+  it("a failing run stops the pool with its error; the failed worker is not reused", async () => {
+    const bad = { ...makePlan(buddy, spec), cells: [{ ...makePlan(buddy, spec).cells[0], memory: -1 }, makePlan(buddy, spec).cells[1]] };
+    await expect(runSweep(buddy, bad, { jobs: 2 })).rejects.toThrow();
+    const ok = await runSweep(buddy, spec, { jobs: 2 });
+    expect(ok.rows).toHaveLength(6);
+  });
+
+  it("an abort with tasks in flight in the workers stores whole rows only; --resume completes it", async () => {
+    const whole = await runSweep(buddy, spec, { jobs: 1 });
+    const f = file("duckdb");
+    const ac = new AbortController();
+    const partial = await runSweep(buddy, spec, { jobs: 2, store: f, flushRows: 1, signal: ac.signal, onProgress: (done) => done === 1 && ac.abort() });
+    expect(partial.interrupted).toBe(true);
+    // what was in flight when it aborted finishes (at most PREFETCH per worker), nothing more starts
+    expect(partial.rows.length).toBeGreaterThanOrEqual(1);
+    expect(partial.rows.length).toBeLessThanOrEqual(Math.min(whole.rows.length - 1, 2 * PREFETCH));
+    const resumed = await runSweep(buddy, spec, { jobs: 2, store: f, resume: true });
+    expect(resumed.ran).toBe(whole.rows.length - partial.rows.length);
+    expect(rowsToJsonl(buddy, resumed.rows)).toBe(rowsToJsonl(buddy, whole.rows));
+  });
+
+  it.runIf(threadCpuNs() !== null)("the profile counts every run and splits thread CPU into runs, start-up and the main thread", async () => {
+    const t0 = threadCpuNs()!;
+    let x = 0;
+    for (let i = 0; i < 2e6; i++) x += Math.sqrt(i);
+    expect(x).toBeGreaterThan(0);
+    expect(threadCpuNs()!).toBeGreaterThan(t0);
+    await closePool(); // fresh workers: their start-up shows
+    const one = await runSweep(buddy, spec, { jobs: 1, profile: true });
+    const two = await runSweep(buddy, spec, { jobs: 2, profile: true });
+    expect(one.profile).toMatchObject({ workers: 0, runs: 6, startNs: 0 });
+    expect(two.profile).toMatchObject({ workers: 2, runs: 6 });
+    // the workers went back warm: a new sweep's workers have no start-up left to pay
+    const again = await runSweep(buddy, spec, { jobs: 2, profile: true });
+    expect(again.profile).toMatchObject({ workers: 2, runs: 6, startNs: 0 });
+    expect(rowsToJsonl(buddy, again.rows)).toBe(rowsToJsonl(buddy, two.rows));
+    // thread CPU reads may lag by a tick (see thread-cpu.ts), so only sums over the sweep are
+    // compared: a worker loads the experiment registry (through tsx here, ~0.1 s or more) before
+    // its first run, and the 6 runs take several ticks either way
+    expect(two.profile!.startNs).toBeGreaterThan(0);
+    for (const p of [one.profile!, two.profile!]) expect(p.runNs + p.mainNs + p.startNs).toBeGreaterThan(0);
+    expect((await runSweep(buddy, spec, { jobs: 2 })).profile).toBeNull();
   });
 });
 
@@ -165,13 +246,67 @@ describe("the CLI", () => {
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/2 cells x 1 policies x 2 seeds = 4 runs/);
+    // the footer says how to re-run it: grid, seeds, base config, version and revision
+    expect(r.out).toMatch(/\n# grid memory=32,48; seeds 1\.\.2\n# base config: [^\n]*seconds=0\.2[^\n]*\n# @mm\/lab 0\.0\.0, git /);
+    const js = await cliMain("sweep", "buddyinfo", "--grid", "memory=32,48", "--seconds", "0.2", "--seeds", "2", "--jobs", "1", "--db", file("duckdb"), "--json");
+    const record = JSON.parse(js.out.trimEnd().split("\n").at(-1)!) as { mmLab: Record<string, unknown> };
+    expect(record.mmLab).toMatchObject({ experiment: "buddyinfo", grid: "memory=32,48", seeds: { first: 1, count: 2 }, version: "0.0.0" });
+    expect((record.mmLab.base as Record<string, unknown>).seconds).toBe(0.2);
     const q = await cliMain("query", db, "SELECT memory, count(*) AS n FROM results GROUP BY memory ORDER BY memory", "--json");
     expect(q.out).toBe('{"memory":32,"n":"2"}\n{"memory":48,"n":"2"}\n');
     const bad = await cliMain("sweep", "buddyinfo", "--grid", "memory=huge", "--db", file("duckdb"));
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/^mm-lab: EINVAL: --memory expects a size in [^\n]*\n$/);
+    const notDb = await cliMain("query", jsonl, "SELECT 1");
+    expect(notDb.code).toBe(2);
+    expect(notDb.err).toMatch(/^mm-lab: EINVAL: .*jsonl: not a DuckDB database[^\n]*\n$/);
     const badSql = await cliMain("query", db, "SELEC nonsense");
     expect(badSql.code).toBe(2);
     expect(badSql.err.split("\n")).toHaveLength(2);
+  });
+});
+
+describe("sweep's own flags: each bad value exits 2 with one line", () => {
+  const cases: [string[], RegExp][] = [
+    [["--jobs", "abc"], /--jobs expects an integer in 1\.\.256, got "abc"/],
+    [["--jobs", "0"], /--jobs expects an integer in 1\.\.256/],
+    [["--shard", "3/2"], /--shard expects i\/N with 0 <= i < N, got "3\/2"/],
+    [["--shard", "x"], /--shard expects i\/N/],
+    [["--sample", "lhs:x", "--grid", "memory=32..64"], /--sample expects lhs:N, got "lhs:x"/],
+    [["--sample", "lhs:5"], /--sample lhs:N needs ranges in --grid/],
+    [["--grid", "nope=1"], /--grid: unknown parameter "nope" \(known: /],
+    [["--grid", "memory=32,32"], /--grid: memory=32 given twice/],
+    [["--metrics", "nope"], /--metrics: unknown metric "nope" \(known: /],
+    [["--seeds", "abc"], /--seeds expects an integer, got "abc"/],
+    [["--db", join(dir, "no-such-dir", "x.duckdb")], /cannot open it as a DuckDB database/],
+  ];
+  for (const [args, re] of cases) {
+    it(args.join(" "), async () => {
+      const r = await cliMain("sweep", "buddyinfo", "--seconds", "0.2", "--seeds", "1", "--db", file("duckdb"), ...args);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(new RegExp(`^mm-lab: EINVAL: [^\\n]*${re.source}[^\\n]*\\n$`));
+      expect(r.out).toBe("");
+    });
+  }
+  it("no experiment, or an unknown one, lists the known ones", async () => {
+    for (const argv of [["sweep"], ["sweep", "nope"], ["run"]]) {
+      const r = await cliMain(...argv);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/^mm-lab: EINVAL: [^\n]*\(known: reporting-ab, [^\n]*buddyinfo[^\n]*\)\n$/);
+    }
+  });
+  it("a run that fails exits 1 with one line; MM_LAB_DEBUG adds the stack", async () => {
+    vi.spyOn(buddy, "runOne").mockImplementation(() => {
+      throw new Error("boom in runOne");
+    });
+    const argv = ["node", "mm-lab", "sweep", "buddyinfo", "--seconds", "0.2", "--seeds", "1", "--jobs", "1"];
+    for (const debug of [false, true]) {
+      let err = "";
+      const code = await main([...argv, "--db", file("duckdb")], { out: () => {}, err: (x) => (err += x), debug });
+      expect(code).toBe(1);
+      expect(err.split("\n")[0]).toBe("mm-lab: ERROR: boom in runOne");
+      if (debug) expect(err).toMatch(/\n {4}at /);
+      else expect(err).toBe("mm-lab: ERROR: boom in runOne\n");
+    }
   });
 });

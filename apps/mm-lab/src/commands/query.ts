@@ -1,7 +1,7 @@
 /**
  * `mm-lab query <db> "<SQL>"`: any SQL over a results store, printed as a table or `--json` lines.
  * `mm-lab merge shard-*.duckdb -o all.duckdb [--out all.jsonl]`: shards of one plan into one store;
- * refuses stores of different plans, duplicate or missing tasks.
+ * refuses stores of different plans, duplicate or missing tasks; keeps every shard's `runs` rows.
  */
 import { existsSync, writeFileSync } from "node:fs";
 import { Command, Option } from "commander";
@@ -11,12 +11,14 @@ import { MmError } from "@mm/api";
 import { experiments } from "../experiments/index.js";
 import type { AnyExperiment } from "../experiment.js";
 import { provenance } from "../provenance.js";
-import { ResultsStore } from "../store/duckdb.js";
+import { ResultsStore, type SessionRecord } from "../store/duckdb.js";
 import { rowsToJsonl, type SweepRow } from "../store/rows.js";
 
 export async function queryDb(path: string, sql: string): Promise<{ columns: string[]; rows: Record<string, unknown>[] }> {
   if (!existsSync(path)) throw new MmError("EINVAL", `${path}: no such file`);
-  const inst = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
+  const inst = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" }).catch((e: Error) => {
+    throw new MmError("EINVAL", `${path}: not a DuckDB database (${e.message.split("\n")[0]})`);
+  });
   const con = await inst.connect();
   try {
     const r = await con.runAndReadAll(sql);
@@ -58,6 +60,7 @@ export async function mergeStores(inputs: readonly string[], target: string): Pr
   let exp: AnyExperiment | undefined;
   let first: Awaited<ReturnType<ResultsStore["meta"]>> | undefined;
   const all: SweepRow[] = [];
+  const sessions: SessionRecord[] = [];
   const shards = new Set<number>();
   for (const path of inputs) {
     if (!existsSync(path)) throw new MmError("EINVAL", `merge: ${path}: no such file`);
@@ -79,16 +82,23 @@ export async function mergeStores(inputs: readonly string[], target: string): Pr
       if (shards.has(m.shardIndex)) throw new MmError("EINVAL", `merge: shard ${m.shardIndex} given twice`);
       shards.add(m.shardIndex);
       all.push(...(await st.rows()));
+      sessions.push(...(await st.sessions()));
     } finally {
       st.close();
     }
   }
   all.sort((a, b) => a.task - b.task);
   for (let i = 1; i < all.length; i++) if (all[i].task === all[i - 1].task) throw new MmError("EINVAL", `merge: task ${all[i].task} is in two stores`);
+  const missing = Array.from({ length: first!.shardCount }, (_, i) => i).filter((i) => !shards.has(i));
+  if (missing.length > 0) throw new MmError("EINVAL", `merge: shard${missing.length > 1 ? "s" : ""} ${missing.join(", ")} of ${first!.shardCount} missing`);
+  if (all.length !== first!.total)
+    throw new MmError("EINVAL", `merge: ${all.length} of the plan's ${first!.total} runs are stored (an interrupted shard? complete it with --resume)`);
   const p = provenance();
   const merged = await ResultsStore.create(target, exp!, { ...first!, shardIndex: 0, shardCount: 1, version: first!.version, revision: first!.revision ?? p.revision });
   try {
     await merged.append(all);
+    // every shard's invocations, shard by shard: which revisions made the merged rows
+    await merged.addSessions(sessions.sort((a, b) => a.shardIndex - b.shardIndex || a.session - b.session));
   } finally {
     merged.close();
   }

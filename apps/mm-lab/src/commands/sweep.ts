@@ -1,15 +1,17 @@
 /**
  * `mm-lab sweep <experiment> --grid 'a=0..4000:250,b=250,1000,4000' --seeds 30`: the plan, the
  * worker pool, a progress bar with ETA on stderr, the DuckDB store (and `--out` JSONL), the
- * per-cell statistics table. Ctrl-C stops handing out runs, stores the finished ones and exits
- * 130; `--resume` continues the same store.
+ * per-cell statistics table. Ctrl-C (or SIGTERM, SIGHUP) stops handing out runs, stores the
+ * finished ones and exits 128 + the signal (130 for Ctrl-C); `--resume` continues the same store.
  */
 import { writeFileSync } from "node:fs";
+import { constants as osConstants } from "node:os";
 import { Command, Option } from "commander";
 import cliProgress from "cli-progress";
 import { MmError } from "@mm/api";
 import type { AnyExperiment } from "../experiment.js";
-import type { RawArgs } from "../params.js";
+import { formatConfig, type RawArgs } from "../params.js";
+import { provenance } from "../provenance.js";
 import { resolveExperimentConfig, resolvePolicies, resolveSeeds } from "../request.js";
 import { parseShard, type SweepSpec } from "../sweep/plan.js";
 import { defaultJobs } from "../sweep/pool.js";
@@ -17,6 +19,8 @@ import { runSweep } from "../sweep/run.js";
 import { formatSummary, headlineMetric, summarize } from "../sweep/summary.js";
 import { rowsToJsonl } from "../store/rows.js";
 import { addParamFlags } from "./run.js";
+
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 function sampleOf(text: string | undefined, seed: number): SweepSpec["sample"] {
   if (text === undefined) return null;
@@ -67,7 +71,7 @@ export function sweepCommand(exp: AnyExperiment, out: (s: string) => void): Comm
   cmd.addOption(new Option("--shard <i/N>", "run the slice i of N (auto/N: i from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID)"));
   cmd.addOption(new Option("--db <file>", "DuckDB results store").default(`${exp.name}-sweep.duckdb`));
   cmd.addOption(new Option("--out <file.jsonl>", "also write the rows as JSONL"));
-  cmd.addOption(new Option("--resume", "continue the store of an interrupted sweep"));
+  cmd.addOption(new Option("--resume", "continue the store of an interrupted sweep (or start it when there is none)"));
   cmd.addOption(new Option("--metrics <list>", "metrics in the table (default: the headline and one mean)"));
   cmd.action(async (raw: RawArgs) => {
     const spec = sweepSpecOf(exp, raw);
@@ -75,8 +79,15 @@ export function sweepCommand(exp: AnyExperiment, out: (s: string) => void): Comm
     const jobs = jobsOf(typeof raw.jobs === "string" ? raw.jobs : undefined);
     const metrics = metricsOf(exp, typeof raw.metrics === "string" ? raw.metrics : undefined);
     const ac = new AbortController();
-    const onInt = (): void => ac.abort();
-    process.once("SIGINT", onInt);
+    // Ctrl-C, a scheduler's SIGTERM (Kubernetes, Slurm preemption) or a closed terminal: stop
+    // handing out runs, store the finished ones, exit 128 + signal number; a second Ctrl-C quits
+    let stoppedBy: NodeJS.Signals | null = null;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (stoppedBy === "SIGINT" && sig === "SIGINT") process.exit(130);
+      stoppedBy ??= sig;
+      ac.abort();
+    };
+    for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
     const bar =
       process.stderr.isTTY && raw.json !== true
         ? new cliProgress.SingleBar(
@@ -103,21 +114,29 @@ export function sweepCommand(exp: AnyExperiment, out: (s: string) => void): Comm
       });
     } finally {
       if (started) bar?.stop();
-      process.off("SIGINT", onInt);
+      for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
     }
     if (typeof raw.out === "string") writeFileSync(raw.out, rowsToJsonl(exp, result.rows));
     if (result.interrupted) {
       process.stderr.write(`mm-lab: interrupted: ${result.rows.length} runs stored in ${String(raw.db)}; run again with --resume to continue\n`);
-      process.exitCode = 130;
+      process.exitCode = 128 + (osConstants.signals[stoppedBy ?? "SIGINT"] ?? 2);
       return;
     }
     const stats = summarize(exp, result.plan, result.rows, metrics);
-    if (raw.json === true) for (const s of stats) out(`${JSON.stringify({ ...s, config: result.plan.cells[s.cell] })}\n`);
-    else {
+    // provenance, as `run` prints it: the base config, grid or sample, seeds, version, revision
+    const p = provenance();
+    if (raw.json === true) {
+      for (const s of stats) out(`${JSON.stringify({ ...s, config: result.plan.cells[s.cell] })}\n`);
+      out(`${JSON.stringify({ mmLab: { plan: result.plan.hash, ...spec, shard, package: p.package, version: p.version, revision: p.revision } })}\n`);
+    } else {
       out(formatSummary(exp, result.plan, stats));
       const sh = shard === null ? "" : `, shard ${shard.index}/${shard.count}`;
+      const last = spec.seeds.first + spec.seeds.count - 1;
+      const pts = spec.sample === null ? `grid ${spec.grid ?? "(none)"}` : `lhs:${spec.sample.n} over ${spec.grid ?? ""} (sample seed ${spec.sample.seed})`;
       out(`\n# ${exp.name} sweep ${result.plan.hash}: ${result.plan.cells.length} cells x ${result.plan.policies.length} policies x ${spec.seeds.count} seeds = ${result.plan.total} runs${sh}; ${result.ran} run now, jobs ${jobs}\n`);
-      out(`# store ${String(raw.db)}${typeof raw.out === "string" ? `, JSONL ${raw.out}` : ""}\n`);
+      out(`# ${pts}; seeds ${spec.seeds.first}..${last}${spec.policies.length > 0 && exp.policies !== undefined ? `; policies ${spec.policies.join(",")}` : ""}\n`);
+      out(`# base config: ${formatConfig(exp.params, spec.base)}\n`);
+      out(`# ${p.package} ${p.version}, git ${p.revision ?? "unknown"}; store ${String(raw.db)}${typeof raw.out === "string" ? `, JSONL ${raw.out}` : ""}\n`);
     }
   });
   return cmd;

@@ -4,6 +4,9 @@
  * and every metric as a column (numbers DOUBLE, booleans BOOLEAN, enums/lists/text VARCHAR).
  * Table `sweep`: one row naming the plan (hash, experiment, spec JSON, package version, git
  * revision, shard, tasks in the plan), so merge and resume can refuse a store of another plan.
+ * Table `runs`: one row per invocation that wrote runs (the first, then each `--resume`; a merge
+ * keeps every shard's) with the plan (config) hash, package version, git revision, shard and how
+ * many runs it stored — a resumed store may mix revisions, and this says so.
  */
 import { existsSync } from "node:fs";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
@@ -55,6 +58,20 @@ function paramFromDb(s: ParamSpec, v: unknown): ParamValue {
   return v as ParamValue;
 }
 
+/** One invocation that wrote into a store (a row of table `runs`). */
+export interface SessionRecord {
+  readonly session: number;
+  readonly hash: string;
+  readonly version: string;
+  readonly revision: string | null;
+  readonly shardIndex: number;
+  readonly shardCount: number;
+  readonly runs: number;
+}
+
+const RUNS_TABLE =
+  "CREATE TABLE IF NOT EXISTS runs (session INTEGER, hash VARCHAR, version VARCHAR, revision VARCHAR, shard_index INTEGER, shard_count INTEGER, runs INTEGER)";
+
 export class ResultsStore {
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -68,7 +85,7 @@ export class ResultsStore {
     try {
       instance = await DuckDBInstance.create(path);
     } catch (e) {
-      throw new MmError("EINVAL", `${path}: not a DuckDB database (${(e as Error).message.split("\n")[0]})`);
+      throw new MmError("EINVAL", `${path}: cannot open it as a DuckDB database (${(e as Error).message.split("\n")[0]})`);
     }
     const con = await instance.connect();
     return new ResultsStore(instance, con, exp, path);
@@ -100,7 +117,42 @@ export class ResultsStore {
       meta.shardCount,
       meta.total,
     ]);
+    await st.con.run(RUNS_TABLE);
     return st;
+  }
+
+  /** Record this invocation in `runs` (runs 0 until `endSession`, so a killed one still shows). */
+  async beginSession(meta: SweepMeta): Promise<number> {
+    // stores written before the runs table existed get it on their first resume
+    await this.con.run(RUNS_TABLE);
+    const r = await this.con.runAndReadAll("SELECT coalesce(max(session) + 1, 0) FROM runs");
+    const session = Number(r.getRows()[0]?.[0] ?? 0);
+    await this.addSessions([{ session, hash: meta.hash, version: meta.version, revision: meta.revision, shardIndex: meta.shardIndex, shardCount: meta.shardCount, runs: 0 }]);
+    return session;
+  }
+
+  async endSession(session: number, runs: number): Promise<void> {
+    await this.con.run("UPDATE runs SET runs = $1 WHERE session = $2", [runs, session]);
+  }
+
+  async addSessions(records: readonly SessionRecord[]): Promise<void> {
+    for (const x of records)
+      await this.con.run("INSERT INTO runs VALUES ($1, $2, $3, $4, $5, $6, $7)", [x.session, x.hash, x.version, x.revision, x.shardIndex, x.shardCount, x.runs]);
+  }
+
+  /** The `runs` table in order (empty for a store older than it). */
+  async sessions(): Promise<SessionRecord[]> {
+    await this.con.run(RUNS_TABLE);
+    const rows = (await this.con.runAndReadAll("SELECT * FROM runs ORDER BY shard_index, session")).getRowObjectsJS() as Record<string, unknown>[];
+    return rows.map((r) => ({
+      session: Number(r.session),
+      hash: String(r.hash),
+      version: String(r.version),
+      revision: typeof r.revision === "string" ? r.revision : null,
+      shardIndex: Number(r.shard_index),
+      shardCount: Number(r.shard_count),
+      runs: Number(r.runs),
+    }));
   }
 
   async meta(): Promise<SweepMeta> {

@@ -3,19 +3,20 @@
  * on the worker pool, optionally into a results store it can resume, and returns the rows in task
  * order. `mm-lab sweep` is a thin CLI over it; other experiments' `run` paths may call it too.
  */
+import { existsSync } from "node:fs";
 import { MmError } from "@mm/api";
 import type { AnyExperiment, MetricValue } from "../experiment.js";
 import { provenance } from "../provenance.js";
 import { metaOf, ResultsStore } from "../store/duckdb.js";
 import type { SweepRow } from "../store/rows.js";
 import { makePlan, type Plan, type Shard, shardTasks, type SweepSpec, taskAt } from "./plan.js";
-import { runTasks, type WorkerTask } from "./pool.js";
+import { type PoolProfile, runTasks, type WorkerTask } from "./pool.js";
 
 export interface SweepOptions {
   /** Worker threads; 1 runs in this thread. @defaultValue 1 */
   readonly jobs?: number;
   readonly shard?: Shard | null;
-  /** DuckDB file to write (created, or continued with `resume`). */
+  /** DuckDB file to write (created, or continued with `resume`; `resume` without one creates it). */
   readonly store?: string | null;
   readonly resume?: boolean;
   /** Abort: stop handing out runs, store what finished, resolve with `interrupted`. */
@@ -23,6 +24,13 @@ export interface SweepOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Store flush period in rows. @defaultValue 64 */
   readonly flushRows?: number;
+  /**
+   * ...or in ms since the last flush, whichever comes first, so a process killed outright (a
+   * second Ctrl-C, SIGKILL, a lost node) loses about a second of runs at most. @defaultValue 1000
+   */
+  readonly flushMs?: number;
+  /** Measure thread CPU (Linux; see `PoolProfile`), returned as `profile`. @defaultValue false */
+  readonly profile?: boolean;
 }
 
 export interface SweepResult {
@@ -32,6 +40,8 @@ export interface SweepResult {
   readonly interrupted: boolean;
   /** Runs done in this call (not counting resumed ones). */
   readonly ran: number;
+  /** Where the CPU went, when `profile` asked and the platform says (else null). */
+  readonly profile: PoolProfile | null;
 }
 
 export async function runSweep(exp: AnyExperiment, planOrSpec: Plan | SweepSpec, o: SweepOptions = {}): Promise<SweepResult> {
@@ -42,7 +52,9 @@ export async function runSweep(exp: AnyExperiment, planOrSpec: Plan | SweepSpec,
   let done = new Set<number>();
   const p = provenance();
   if (o.store != null) {
-    if (o.resume === true) {
+    // resume continues a store, or starts it when there is none yet: a job array's retried task
+    // (a preempted pod, a requeued Slurm task) runs the same command either way
+    if (o.resume === true && existsSync(o.store)) {
       store = await ResultsStore.open(o.store, exp);
       const meta = await store.meta();
       const want = metaOf(plan, shard, p.version, p.revision);
@@ -53,6 +65,13 @@ export async function runSweep(exp: AnyExperiment, planOrSpec: Plan | SweepSpec,
       done = await store.doneTasks();
     } else store = await ResultsStore.create(o.store, exp, metaOf(plan, shard, p.version, p.revision));
   }
+  let session = -1;
+  try {
+    if (store !== null) session = await store.beginSession(metaOf(plan, shard, p.version, p.revision));
+  } catch (e) {
+    store?.close();
+    throw e;
+  }
   const todo = indices.filter((i) => !done.has(i));
   const tasks: WorkerTask[] = todo.map((i) => {
     const t = taskAt(plan, i);
@@ -62,7 +81,10 @@ export async function runSweep(exp: AnyExperiment, planOrSpec: Plan | SweepSpec,
   let pending: SweepRow[] = [];
   let flushing: Promise<void> = Promise.resolve();
   const flushRows = o.flushRows ?? 64;
+  const flushMs = o.flushMs ?? 1000;
+  let flushedAt = performance.now();
   const flush = (): void => {
+    flushedAt = performance.now();
     if (store === null || pending.length === 0) return;
     const batch = pending;
     pending = [];
@@ -73,7 +95,7 @@ export async function runSweep(exp: AnyExperiment, planOrSpec: Plan | SweepSpec,
   o.onProgress?.(count, indices.length);
   let ran = 0;
   try {
-    await runTasks(
+    const profile = await runTasks(
       exp,
       tasks,
       o.jobs ?? 1,
@@ -83,20 +105,23 @@ export async function runSweep(exp: AnyExperiment, planOrSpec: Plan | SweepSpec,
         fresh.push(row);
         pending.push(row);
         ran++;
-        if (pending.length >= flushRows) flush();
+        if (pending.length >= flushRows || performance.now() - flushedAt >= flushMs) flush();
         o.onProgress?.(++count, indices.length);
       },
-      o.signal,
+      { ...(o.signal !== undefined ? { signal: o.signal } : {}), profile: o.profile === true },
     );
     flush();
     await flushing;
     let rows: SweepRow[];
     if (store !== null) rows = await store.rows();
     else rows = fresh.sort((a, b) => a.task - b.task);
-    return { plan, rows, interrupted: o.signal?.aborted === true && rows.length < indices.length, ran };
+    return { plan, rows, interrupted: o.signal?.aborted === true && rows.length < indices.length, ran, profile };
   } finally {
     flush();
     await flushing.catch(() => {});
-    store?.close();
+    if (store !== null) {
+      await store.endSession(session, ran).catch(() => {});
+      store.close();
+    }
   }
 }
