@@ -59,14 +59,16 @@ export function prepNewPage(s: NodeState, pfn: number, order: number, gfp: Gfp):
   const movable = (gfp & __GFP_MOVABLE) !== 0 ? PB_MOVABLE : 0;
   s.refcount[pfn] = 1;
   s.order[pfn] = order;
-  if (gfp & __GFP_COMP && order > 0) {
-    s.flags[pfn] = PB_ALLOC | PB_HEAD | movable;
-    s.flags.fill(PB_TAIL | movable, pfn + 1, pfn + (1 << order));
-  } else {
-    s.flags[pfn] = PB_ALLOC | movable;
-  }
+  if (gfp & __GFP_COMP && order > 0) prepCompoundPage(s, pfn, order, movable);
+  else s.flags[pfn] = PB_ALLOC | movable;
   const hooks = s.postAllocHooks;
   for (let i = 0; i < hooks.length; i++) hooks[i].postAlloc(pfn, order, gfp);
+}
+
+/** prep_compound_page(): head and tails marked (movable on every page, as the LRU would). */
+function prepCompoundPage(s: NodeState, pfn: number, order: number, movable: number): void {
+  s.flags[pfn] = PB_ALLOC | PB_HEAD | movable;
+  s.flags.fill(PB_TAIL | movable, pfn + 1, pfn + (1 << order));
 }
 
 /** get_page_from_freelist(): walk the zonelist from the highest usable zone down. */
@@ -76,10 +78,9 @@ export function getPageFromFreelist(s: NodeState, order: number, gfp: Gfp, alloc
     for (let i = 0; i < zl.length; i++) {
       const z = zl[i];
       if (z.idx > highest) continue;
-      if ((allocFlags & ALLOC_NO_WATERMARKS) === 0) {
-        const mark = wmarkPages(z, allocFlags & ALLOC_WMARK_MASK);
-        if (!watermarkFast(s, z, order, mark, highest, allocFlags, gfp)) continue; // node_reclaim off
-      }
+      // node_reclaim is off: a zone under its mark is skipped.
+      if ((allocFlags & ALLOC_NO_WATERMARKS) === 0 && !watermarkFast(s, z, order, wmarkPages(z, allocFlags & ALLOC_WMARK_MASK), highest, allocFlags, gfp))
+        continue;
       const pfn = rmqueue(s, z, order, allocFlags, mt);
       if (pfn >= 0) {
         prepNewPage(s, pfn, order, gfp);

@@ -29,16 +29,26 @@ export function addToFreeList(s: NodeState, pfn: number, zi: number, order: numb
   s.flags[pfn] = PB_BUDDY;
   s.order[pfn] = order;
   s.nrFreeArr[zi * s.nrOrders + order]++;
+  s.freeMask[zi * MIGRATE_TYPES + mt] |= 1 << order;
 }
 
-/** del_page_from_free_list: unlink, clear PageBuddy and PageReported, nr_free--. */
-export function delFromFreeList(s: NodeState, pfn: number, zi: number, order: number): void {
+/**
+ * Unlink pfn from its circular list. When the list is left empty its two neighbours were the
+ * same node, the list head: clear the head's bit in freeMask.
+ */
+function unlink(s: NodeState, pfn: number, zi: number, order: number): void {
   const next = s.next;
   const prev = s.prev;
   const nx = next[pfn];
   const pv = prev[pfn];
   next[pv] = nx;
   prev[nx] = pv;
+  if (nx === pv) s.freeMask[zi * MIGRATE_TYPES + ((nx - s.listBase) % MIGRATE_TYPES)] &= ~(1 << order);
+}
+
+/** del_page_from_free_list: unlink, clear PageBuddy and PageReported, nr_free--. */
+export function delFromFreeList(s: NodeState, pfn: number, zi: number, order: number): void {
+  unlink(s, pfn, zi, order);
   s.flags[pfn] = 0;
   s.nrFreeArr[zi * s.nrOrders + order]--;
   // A block covering its pageblock is gone: no stale unmerged pair is left there.
@@ -47,18 +57,16 @@ export function delFromFreeList(s: NodeState, pfn: number, zi: number, order: nu
 
 /** move_to_free_list: list_move_tail onto free_list[mt] (PageReported survives). */
 export function moveToFreeList(s: NodeState, pfn: number, zi: number, order: number, mt: number): void {
+  unlink(s, pfn, zi, order);
   const next = s.next;
   const prev = s.prev;
-  const nx = next[pfn];
-  const pv = prev[pfn];
-  next[pv] = nx;
-  prev[nx] = pv;
   const h = s.listBase + (zi * s.nrOrders + order) * MIGRATE_TYPES + mt;
   const last = prev[h];
   next[pfn] = h;
   prev[pfn] = last;
   next[last] = pfn;
   prev[h] = pfn;
+  s.freeMask[zi * MIGRATE_TYPES + mt] |= 1 << order;
 }
 
 /** __mod_zone_freepage_state(zone, nr, mt). */

@@ -46,18 +46,18 @@ export function expand(s: NodeState, zi: number, pfn: number, low: number, high:
   }
 }
 
-/** __rmqueue_smallest(): first block of free_list[mt] at the smallest order that has one. */
+/**
+ * __rmqueue_smallest(): first block of free_list[mt] at the smallest order that has one. The
+ * kernel tests each order's list in turn; freeMask names the first non-empty one directly.
+ */
 export function rmqueueSmallest(s: NodeState, zi: number, order: number, mt: number): number {
-  const next = s.next;
-  for (let o = order; o <= s.maxOrder; o++) {
-    const h = s.listBase + (zi * s.nrOrders + o) * MIGRATE_TYPES + mt;
-    const pfn = next[h];
-    if (pfn === h) continue;
-    delFromFreeList(s, pfn, zi, o);
-    expand(s, zi, pfn, order, o, mt);
-    return pfn;
-  }
-  return -1;
+  const m = s.freeMask[zi * MIGRATE_TYPES + mt] >>> order;
+  if (m === 0) return -1;
+  const o = order + 31 - Math.clz32(m & -m);
+  const pfn = s.next[s.listBase + (zi * s.nrOrders + o) * MIGRATE_TYPES + mt];
+  delFromFreeList(s, pfn, zi, o);
+  if (o !== order) expand(s, zi, pfn, order, o, mt);
+  return pfn;
 }
 
 /** can_steal_fallback(). */
@@ -73,8 +73,7 @@ function findSuitableFallback(s: NodeState, zi: number, order: number, mt: numbe
   const fb = FALLBACKS[mt];
   for (let i = 0; i < fb.length; i++) {
     const fmt = fb[i];
-    const h = s.listBase + (zi * s.nrOrders + order) * MIGRATE_TYPES + fmt;
-    if (s.next[h] === h) continue;
+    if (((s.freeMask[zi * MIGRATE_TYPES + fmt] >>> order) & 1) === 0) continue; // free_area_empty
     if (canStealFallback(s, order, mt)) s.canSteal = true;
     return fmt;
   }
@@ -195,14 +194,28 @@ function rmqueueBuddy(s: NodeState, z: Zone, order: number, allocFlags: number, 
   return pfn;
 }
 
-/** rmqueue(): rmqueue_pcplist() would come first here (pcp.ts); then the buddy lists and the boost wakeup. */
+/**
+ * rmqueue(): rmqueue_pcplist() would come first here (pcp.ts); then the buddy lists and the boost
+ * wakeup. Without ALLOC_CMA and without a HighAtomic attempt, rmqueue_buddy begins with
+ * __rmqueue_smallest(mt) and the block comes off a list of type mt (< MIGRATE_PCPTYPES, so only
+ * NR_FREE_PAGES changes): that first step is done here, the rest (CMA, HighAtomic, fallback)
+ * in rmqueueBuddy, whose own first step then finds the same lists empty.
+ */
 export function rmqueue(s: NodeState, z: Zone, order: number, allocFlags: number, mt: number): number {
-  const pfn = rmqueueBuddy(s, z, order, allocFlags, mt);
-  if (pfn >= 0 && z.boostedFlag) {
-    z.boostedFlag = false;
-    wakeupKswapd(s, 0, z.idx);
+  let pfn = -1;
+  if ((allocFlags & ALLOC_CMA) === 0 && (order === 0 || (allocFlags & ALLOC_HARDER) === 0)) {
+    pfn = rmqueueSmallest(s, z.idx, order, mt);
+    if (pfn >= 0) z.freePages -= 1 << order;
   }
+  if (pfn < 0) pfn = rmqueueBuddy(s, z, order, allocFlags, mt);
+  if (pfn >= 0 && z.boostedFlag) boostedWakeup(s, z);
   return pfn;
+}
+
+/** ZONE_BOOSTED_WATERMARK was set by a fallback: clear it and wake kswapd. */
+function boostedWakeup(s: NodeState, z: Zone): void {
+  z.boostedFlag = false;
+  wakeupKswapd(s, 0, z.idx);
 }
 
 /** reserve_highatomic_pageblock(). */

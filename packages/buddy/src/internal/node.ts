@@ -114,6 +114,13 @@ export class NodeState {
   readonly sectionOnline: Uint8Array;
   /** free_area[order].nr_free per zone, indexed zone * nrOrders + order. */
   readonly nrFreeArr: Int32Array;
+  /**
+   * @internal Bit o of [zone * MIGRATE_TYPES + mt] is set while free_area[o].free_list[mt] of the
+   * zone is non-empty (maxOrder <= 30 fits an int32). The kernel walks the orders testing
+   * free_area_empty(); this answers the same question for all orders at once, so
+   * __rmqueue_smallest, __zone_watermark_ok and find_suitable_fallback pick the same list in O(1).
+   */
+  readonly freeMask: Int32Array;
 
   /** Zones by kernel index (DMA, DMA32, Normal, Movable, Device); unpopulated ones are empty. */
   readonly zones: readonly Zone[];
@@ -231,6 +238,7 @@ export class NodeState {
     this.pageblockWasHighatomic = new Uint8Array(n >>> this.pageblockOrder);
     this.sectionOnline = new Uint8Array(Math.ceil(n / PAGES_PER_SECTION));
     this.nrFreeArr = new Int32Array(MAX_NR_ZONES * this.nrOrders);
+    this.freeMask = new Int32Array(MAX_NR_ZONES * MIGRATE_TYPES);
 
     const spans = zoneSpans(ranges, layout);
     this.zones = spans.map((s) => new Zone(s.idx, s.startPfn, s.endPfn, s.present));
