@@ -14,7 +14,7 @@ import { allocPagesSlowpath } from "./slowpath.js";
 export function allocPagesNode(s: NodeState, order: number, gfp: Gfp): number {
   const highest = gfpZone(gfp);
   if ((gfp & GFP_MOVABLE_MASK) === GFP_MOVABLE_MASK) throw new MmError("EINVAL", "gfp has both __GFP_MOVABLE and __GFP_RECLAIMABLE", { gfp });
-  const mt = (gfp & GFP_MOVABLE_MASK) >>> GFP_MOVABLE_SHIFT;
+  const mt = (gfp & GFP_MOVABLE_MASK) >> GFP_MOVABLE_SHIFT;
   const allocFlags = allocFlagsNofragment(s, highest) | allocFlagsCma(s, mt, ALLOC_WMARK_LOW | (gfp & __GFP_KSWAPD_RECLAIM));
   let pfn = getPageFromFreelist(s, order, gfp, allocFlags, highest, mt);
   if (pfn < 0) pfn = allocPagesSlowpath(s, order, gfp, highest, mt);

@@ -41,7 +41,7 @@ export function expand(s: NodeState, zi: number, pfn: number, low: number, high:
   let size = 1 << high;
   while (high > low) {
     high--;
-    size >>>= 1;
+    size >>= 1; // int32 shifts keep pfn arithmetic in small integers (>>> would type it uint32)
     addToFreeList(s, pfn + size, zi, high, mt, false);
   }
 }
@@ -51,7 +51,7 @@ export function expand(s: NodeState, zi: number, pfn: number, low: number, high:
  * kernel tests each order's list in turn; freeMask names the first non-empty one directly.
  */
 export function rmqueueSmallest(s: NodeState, zi: number, order: number, mt: number): number {
-  const m = s.freeMask[zi * MIGRATE_TYPES + mt] >>> order;
+  const m = s.freeMask[zi * MIGRATE_TYPES + mt] >> order;
   if (m === 0) return -1;
   const o = order + 31 - Math.clz32(m & -m);
   const pfn = s.next[s.listBase + (zi * s.nrOrders + o) * MIGRATE_TYPES + mt];
@@ -73,7 +73,7 @@ function findSuitableFallback(s: NodeState, zi: number, order: number, mt: numbe
   const fb = FALLBACKS[mt];
   for (let i = 0; i < fb.length; i++) {
     const fmt = fb[i];
-    if (((s.freeMask[zi * MIGRATE_TYPES + fmt] >>> order) & 1) === 0) continue; // free_area_empty
+    if (((s.freeMask[zi * MIGRATE_TYPES + fmt] >> order) & 1) === 0) continue; // free_area_empty
     if (canStealFallback(s, order, mt)) s.canSteal = true;
     return fmt;
   }
@@ -194,26 +194,15 @@ function rmqueueBuddy(s: NodeState, z: Zone, order: number, allocFlags: number, 
   return pfn;
 }
 
-/**
- * rmqueue(): rmqueue_pcplist() would come first here (pcp.ts); then the buddy lists and the boost
- * wakeup. Without ALLOC_CMA and without a HighAtomic attempt, rmqueue_buddy begins with
- * __rmqueue_smallest(mt) and the block comes off a list of type mt (< MIGRATE_PCPTYPES, so only
- * NR_FREE_PAGES changes): that first step is done here, the rest (CMA, HighAtomic, fallback)
- * in rmqueueBuddy, whose own first step then finds the same lists empty.
- */
+/** rmqueue(): rmqueue_pcplist() would come first here (pcp.ts); then the buddy lists and the boost wakeup. */
 export function rmqueue(s: NodeState, z: Zone, order: number, allocFlags: number, mt: number): number {
-  let pfn = -1;
-  if ((allocFlags & ALLOC_CMA) === 0 && (order === 0 || (allocFlags & ALLOC_HARDER) === 0)) {
-    pfn = rmqueueSmallest(s, z.idx, order, mt);
-    if (pfn >= 0) z.freePages -= 1 << order;
-  }
-  if (pfn < 0) pfn = rmqueueBuddy(s, z, order, allocFlags, mt);
-  if (pfn >= 0 && z.boostedFlag) boostedWakeup(s, z);
+  const pfn = rmqueueBuddy(s, z, order, allocFlags, mt);
+  if (pfn >= 0 && z.boostedFlag) rmqueueBoosted(s, z);
   return pfn;
 }
 
-/** ZONE_BOOSTED_WATERMARK was set by a fallback: clear it and wake kswapd. */
-function boostedWakeup(s: NodeState, z: Zone): void {
+/** rmqueue()'s tail: ZONE_BOOSTED_WATERMARK was set by a fallback; clear it and wake kswapd. */
+export function rmqueueBoosted(s: NodeState, z: Zone): void {
   z.boostedFlag = false;
   wakeupKswapd(s, 0, z.idx);
 }

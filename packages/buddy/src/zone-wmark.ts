@@ -67,7 +67,7 @@ export function watermarkOk(s: NodeState, z: Zone, order: number, mark: number, 
   for (let mt = 0; mt < MIGRATE_PCPTYPES; mt++) usable |= mask[base + mt];
   if (allocFlags & ALLOC_CMA) usable |= mask[base + MIGRATE_CMA];
   if (harder) usable |= mask[base + MIGRATE_HIGHATOMIC];
-  return usable >>> order !== 0;
+  return usable >> order !== 0;
 }
 
 /** zone_watermark_fast() (6.1): the order-0 check against the cached free count first. */
