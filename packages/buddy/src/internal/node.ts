@@ -122,8 +122,9 @@ export class NodeState {
    * zone is non-empty. The kernel walks the orders testing free_area_empty(); this answers the
    * same question for all orders at once, so __rmqueue_smallest, __zone_watermark_ok and
    * find_suitable_fallback pick the same list in O(1). maxOrder <= 30 keeps bit 31 clear, so the
-   * readers shift with `>>` and `m & -m` stays int32 (with `>>>` V8 types the result uint32 and
-   * the pfn arithmetic after it falls back to doubles: measured 814 -> 428 instructions per op).
+   * readers shift with `>>` and `m & -m` stays int32 (with `>>>` V8 types the result uint32, `-m`
+   * becomes a double negation and the order and pfn arithmetic after it runs on doubles: DoubleToI
+   * calls in the optimized code).
    */
   declare readonly freeMask: Int32Array;
 
