@@ -4,29 +4,17 @@
  * (gfp_zone, gfp_migratetype, alloc_flags_nofragment, gfp_to_alloc_flags_cma,
  * get_page_from_freelist, prep_new_page / post_alloc_hook, prep_compound_page) of 6.1.
  */
-import {
-  __GFP_COMP,
-  __GFP_MOVABLE,
-  ALLOC_CMA,
-  ALLOC_HARDER,
-  ALLOC_NO_WATERMARKS,
-  ALLOC_NOFRAGMENT,
-  ALLOC_OOM,
-  type Gfp,
-  GFP_ZONEMASK,
-  MIGRATE_TYPES,
-  MIGRATE_MOVABLE,
-  MmError,
-  ZONE_DMA,
-  ZONE_DMA32,
-  ZONE_MOVABLE,
-  ZONE_NORMAL,
-} from "@mm/api";
+import { type Gfp, MmError } from "@mm/api";
+import * as mmApi from "@mm/api";
 import { type NodeState } from "./internal/node.js";
-import { PB_ALLOC, PB_HEAD, PB_MOVABLE, PB_TAIL } from "./page-state.js";
+import * as pageState from "./page-state.js";
 import { delFromFreeList } from "./free-area.js";
 import { expand, reserveHighatomicPageblock, rmqueue, rmqueueBoosted } from "./rmqueue.js";
 import { ALLOC_WMARK_MASK, watermarkFast, wmarkPages } from "./zone-wmark.js";
+
+// Imported constants bound module-locally for the hot path (why: free-area.ts).
+const { __GFP_COMP, __GFP_MOVABLE, ALLOC_CMA, ALLOC_HARDER, ALLOC_NO_WATERMARKS, ALLOC_NOFRAGMENT, ALLOC_OOM, GFP_ZONEMASK, MIGRATE_TYPES, MIGRATE_MOVABLE, ZONE_DMA, ZONE_DMA32, ZONE_MOVABLE, ZONE_NORMAL } = mmApi;
+const { PB_ALLOC, PB_HEAD, PB_MOVABLE, PB_TAIL } = pageState;
 
 /**
  * GFP_ZONE_TABLE / GFP_ZONE_BAD (include/linux/gfp.h) for x86-64 without HIGHMEM, indexed by

@@ -4,9 +4,15 @@
  * Kernel counterpart: mm/page_alloc.c (add_to_free_list, del_page_from_free_list,
  * move_to_free_list, __mod_zone_freepage_state, set_pageblock_migratetype, move_freepages).
  */
-import { MIGRATE_CMA, MIGRATE_TYPES } from "@mm/api";
+import * as mmApi from "@mm/api";
 import { type NodeState, type Zone } from "./internal/node.js";
-import { PB_BUDDY, PB_MOVABLE } from "./page-state.js";
+import * as pageState from "./page-state.js";
+
+// Module-local bindings of the constants used on the hot path: V8 reads an imported binding
+// through its module cell at every use, a module-local const is one context slot
+// (bench/anchor/count.mjs, order0_batch: 883 -> 736 instructions per op).
+const { MIGRATE_CMA, MIGRATE_TYPES } = mmApi;
+const { PB_BUDDY, PB_MOVABLE } = pageState;
 
 /** add_to_free_list / add_to_free_list_tail + set_buddy_order. */
 export function addToFreeList(s: NodeState, pfn: number, zi: number, order: number, mt: number, tail: boolean): void {

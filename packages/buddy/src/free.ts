@@ -6,10 +6,14 @@
  * Seam for per-cpu lists: free_the_page() is where free_unref_page() (order <= PAGE_ALLOC_COSTLY_ORDER
  * or pageblock order, onto the pcp list) would branch off before __free_one_page().
  */
-import { MIGRATE_ISOLATE, MIGRATE_PCPTYPES } from "@mm/api";
+import * as mmApi from "@mm/api";
 import { addToFreeList, delFromFreeList, modFreepageState } from "./free-area.js";
 import { type NodeState, zoneIdxOf } from "./internal/node.js";
-import { PB_BUDDY, PB_HEAD, PB_MOVABLE } from "./page-state.js";
+import * as pageState from "./page-state.js";
+
+// Imported constants bound module-locally for the hot path (why: free-area.ts).
+const { MIGRATE_ISOLATE, MIGRATE_PCPTYPES } = mmApi;
+const { PB_BUDDY, PB_HEAD, PB_MOVABLE } = pageState;
 
 // fpi_t flags of __free_one_page.
 export const FPI_NONE = 0;

@@ -9,22 +9,14 @@
  * Seam for per-cpu lists: rmqueue() is where rmqueue_pcplist() (pcp_allowed_order) would be tried
  * before rmqueue_buddy(); the list's migratetype travels in s.lastListMt.
  */
-import {
-  ALLOC_CMA,
-  ALLOC_HARDER,
-  ALLOC_NOFRAGMENT,
-  MIGRATE_CMA,
-  MIGRATE_HIGHATOMIC,
-  MIGRATE_MOVABLE,
-  MIGRATE_PCPTYPES,
-  MIGRATE_RECLAIMABLE,
-  MIGRATE_TYPES,
-  MIGRATE_UNMOVABLE,
-} from "@mm/api";
+import * as mmApi from "@mm/api";
 import { ALLOC_KSWAPD } from "./api.js";
 import { addToFreeList, delFromFreeList, modFreepageState, moveFreepagesBlock, moveToFreeList, relabelWithoutMerge, setPageblockMt } from "./free-area.js";
 import { listHead, type NodeState, type Zone } from "./internal/node.js";
 import { wakeupKswapd } from "./kswapd.js";
+
+// Imported constants bound module-locally for the hot path (why: free-area.ts).
+const { ALLOC_CMA, ALLOC_HARDER, ALLOC_NOFRAGMENT, MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_MOVABLE, MIGRATE_PCPTYPES, MIGRATE_RECLAIMABLE, MIGRATE_TYPES, MIGRATE_UNMOVABLE } = mmApi;
 
 /** fallbacks[] (6.1): the order in which other free lists are raided; the rest have none. */
 const FALLBACKS: readonly (readonly number[])[] = [

@@ -3,25 +3,12 @@
  * Kernel counterpart: mm/page_alloc.c (__zone_watermark_unusable_free, __zone_watermark_ok,
  * zone_watermark_fast, wmark_pages) of 6.1.
  */
-import {
-  __GFP_ATOMIC,
-  ALLOC_CMA,
-  ALLOC_HARDER,
-  ALLOC_HIGH,
-  ALLOC_NO_WATERMARKS,
-  ALLOC_OOM,
-  type Gfp,
-  MIGRATE_CMA,
-  MIGRATE_HIGHATOMIC,
-  MIGRATE_PCPTYPES,
-  MIGRATE_TYPES,
-  MmError,
-  WMARK_HIGH,
-  WMARK_LOW,
-  WMARK_MIN,
-  WMARK_PROMO,
-} from "@mm/api";
+import { type Gfp, MmError } from "@mm/api";
+import * as mmApi from "@mm/api";
 import { type NodeState, type Zone } from "./internal/node.js";
+
+// Imported constants bound module-locally for the hot path (why: free-area.ts).
+const { __GFP_ATOMIC, ALLOC_CMA, ALLOC_HARDER, ALLOC_HIGH, ALLOC_NO_WATERMARKS, ALLOC_OOM, MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_PCPTYPES, MIGRATE_TYPES, WMARK_HIGH, WMARK_LOW, WMARK_MIN, WMARK_PROMO } = mmApi;
 
 /** ALLOC_WMARK_MASK: the watermark index in alloc_flags. */
 export const ALLOC_WMARK_MASK = ALLOC_NO_WATERMARKS - 1;

@@ -4,30 +4,15 @@
  * geometry, the knobs and collaborators. Every room of the allocator is a set of free functions
  * over this struct. Kernel counterpart: include/linux/mmzone.h, include/linux/mm_types.h.
  */
-import {
-  type AllocHooks,
-  type Clock,
-  type GfpEra,
-  MAX_NR_ZONES,
-  MAX_PAGE_ORDER,
-  MIGRATE_TYPES,
-  MmError,
-  type Order,
-  PAGEBLOCK_ORDER,
-  PAGES_PER_SECTION,
-  type Pfn,
-  type TaskContext,
-  ZONE_DMA,
-  ZONE_DMA32,
-  ZONE_DMA32_END_PFN,
-  ZONE_DMA_END_PFN,
-  ZONE_NAMES,
-  ZONE_NORMAL,
-} from "@mm/api";
+import { type AllocHooks, type Clock, type GfpEra, MmError, type Order, type Pfn, type TaskContext } from "@mm/api";
+import * as mmApi from "@mm/api";
 import { type BuddyStats, type CpusetInfo, type MachineOptions, noReclaim, type ReclaimPolicy, type ZoneView } from "../api.js";
 import { bytesToPages, normalizeRanges, type PfnRange, type ZoneLayout, zoneSpans } from "../layout.js";
 import { RatelimitState, WARN_ALLOC_RATELIMIT } from "../ratelimit.js";
 import { DEFAULT_LOWMEM_RESERVE_RATIO } from "../watermarks.js";
+
+// Imported constants bound module-locally for the hot path (why: free-area.ts).
+const { MAX_NR_ZONES, MAX_PAGE_ORDER, MIGRATE_TYPES, PAGEBLOCK_ORDER, PAGES_PER_SECTION, ZONE_DMA, ZONE_DMA32, ZONE_DMA32_END_PFN, ZONE_DMA_END_PFN, ZONE_NAMES, ZONE_NORMAL } = mmApi;
 
 /** One zone's counters. Fields are public for the engine; read them through ZoneView. */
 export class Zone implements ZoneView {
