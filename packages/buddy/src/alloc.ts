@@ -79,7 +79,8 @@ function prepCompoundPage(s: NodeState, pfn: number, order: number, movable: num
  * neither ALLOC_CMA nor a HighAtomic attempt applies, __rmqueue_smallest with its list unlink and
  * expand, then prep_new_page. Everything else calls the functions that model the rest
  * (watermarkFast, rmqueue, prepNewPage). The result is the same block either way: the inline
- * steps are the first steps of those functions.
+ * steps are the first steps of those functions. Per-cpu lists (rmqueue_pcplist) come before
+ * rmqueue_buddy in the kernel, so a pcp seam belongs before the inline block, not only in rmqueue().
  */
 export function getPageFromFreelist(s: NodeState, order: number, gfp: Gfp, allocFlags: number, highest: number, mt: number): number {
   const zl = s.zonelist;
