@@ -81,7 +81,7 @@ export async function runCli(program: Command, argv: readonly string[], out: (s:
   for (const e of experiments) addSub(sweep, sweepCommand(e, out));
   addSub(program, queryCommand(out));
   addSub(program, mergeCommand(out));
-  addSub(program, importCommand(out));
+  addSub(program, importCommand(out, (json) => makeIO(json, out)));
   const args = argv.slice(2);
   if (args.length === 0) {
     await program.parseAsync([...argv, "run", DEFAULT_EXPERIMENT]);

@@ -13,13 +13,9 @@ export const DEFAULT_MEMALLOC_TASK_TIMEOUT_SECS = 60;
 /** The 4.9–4.14 warn_alloc stall check fires after 10 s of looping and then every further 10 s. */
 export const WARN_ALLOC_STALL_SECS = 10;
 
-/** TASK_COMM_LEN - 1: the kernel stores at most 15 bytes of comm. */
-export const TASK_COMM_LEN = 16;
-
-// task->state values of the 4.x era (include/linux/sched.h)
-export const TASK_RUNNING = 0;
-export const TASK_INTERRUPTIBLE = 1;
-export const TASK_UNINTERRUPTIBLE = 2;
+// TASK_COMM_LEN and the task->state values shared with @mm/sim's tasks (same in 4.x and 6.x)
+export { TASK_COMM_LEN, TASK_INTERRUPTIBLE, TASK_RUNNING, TASK_UNINTERRUPTIBLE } from "@mm/sim";
+/** TASK_DEAD of the 4.x era (include/linux/sched.h); @mm/sim has no dead tasks. */
 export const TASK_DEAD = 64;
 
 // task->flags (PF_*) with their 4.9 values: kmallocwd prints the raw word (`flags=0x%x`), so a
@@ -75,11 +71,25 @@ export interface ReportObserver {
 }
 
 /**
+ * Where __alloc_pages_slowpath tested its stall timer (mm/page_alloc.c as released):
+ * - "after-reclaim" (v4.9, v4.10; 63f53dea0c98): after direct reclaim and direct compaction
+ *   and their attempt failed, after the `__GFP_NORETRY` and costly-order `goto nopage`, just
+ *   before should_reclaim_retry(). A task that never gets back from reclaim never reaches it.
+ * - "before-reclaim" (v4.11 to v4.14; moved by 9a67f6488eca "mm: consolidate GFP_NOFAIL checks
+ *   in the allocator slowpath", "we have to move the stall check up"): at the top of every
+ *   retry, after get_page_from_freelist failed and `!can_direct_reclaim` bailed out, before the
+ *   PF_MEMALLOC check and direct reclaim.
+ */
+export type StallCheckSite = "after-reclaim" | "before-reclaim";
+
+/**
  * The allocator-side half of a stall reporting policy: `__alloc_pages_slowpath` calls stallCheck
- * at the top of every retry after a failed attempt (where 4.9–4.14 tested its stall timer) and
- * allocFailure at `nopage`. A watchdog does not need these; it reads the MemallocTable instead.
+ * where the observer's release tested its stall timer (`stallCheckSite`, default
+ * "before-reclaim") and allocFailure at `nopage`. A watchdog does not need these; it reads the
+ * MemallocTable instead.
  */
 export interface SlowpathObserver {
+  readonly stallCheckSite?: StallCheckSite;
   stallCheck(t: number, gfp: Gfp, order: Order, allocStartNs: number): void;
   allocFailure(t: number, gfp: Gfp, order: Order): void;
 }

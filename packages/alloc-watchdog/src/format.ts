@@ -12,14 +12,14 @@ export function kernelComm(comm: string): string {
   return comm.length < TASK_COMM_LEN ? comm : comm.slice(0, TASK_COMM_LEN - 1);
 }
 
-/** Line layout of warn_alloc: "4.9" (v4.9) or "4.14" (v4.10–v4.14: nodemask and cpuset line). */
+/** Line layout of warn_alloc: "4.9" (v4.9, v4.10) or "4.14" (v4.11–v4.14: nodemask and cpuset line). */
 export type WarnAllocLayout = "4.9" | "4.14";
 
 /**
  * warn_alloc()'s headline for the stall check of v4.9–v4.14:
- *   4.9:  pr_warn("%s: ", comm); pr_cont("page allocation stalls for %ums, order:%u");
+ *   4.9, 4.10:  pr_warn("%s: ", comm); pr_cont("page allocation stalls for %ums, order:%u");
  *         pr_cont(", mode:%#x(%pGg)\n", gfp, &gfp)
- *   4.14: pr_warn("%s: %pV, mode:%#x(%pGg), nodemask=", ...) then "(null)\n" for a NULL nodemask
+ *   4.11–4.14:  pr_warn("%s: %pV, mode:%#x(%pGg), nodemask=", ...) then "(null)\n" for a NULL nodemask
  */
 export function formatStallLine(comm: string, ms: number, order: Order, gfp: Gfp, layout: WarnAllocLayout, era: PrintEra): string {
   const head = `${kernelComm(comm)}: page allocation stalls for ${ms}ms, order:${order}, mode:${formatEraGfpMask(gfp, era)}`;
@@ -32,7 +32,7 @@ export function formatFailureLine(comm: string, order: Order, gfp: Gfp, layout: 
   return layout === "4.9" ? head : `${head}, nodemask=(null)`;
 }
 
-/** cpuset_print_current_mems_allowed() of v4.10–v4.14 (CONFIG_CPUSETS, root cpuset, one node). */
+/** cpuset_print_current_mems_allowed() of v4.11–v4.14 (CONFIG_CPUSETS, root cpuset, one node). */
 export function formatCpusetLine(comm: string): string {
   return `${kernelComm(comm)} cpuset=/ mems_allowed=0`;
 }

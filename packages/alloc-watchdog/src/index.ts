@@ -24,6 +24,7 @@ export {
   type ReportBound,
   type ReportObserver,
   type SlowpathObserver,
+  type StallCheckSite,
   type StallListener,
 } from "./api.js";
 export { eraGfpValue, formatEraGfpMask, type PrintEra } from "./gfp-era.js";
@@ -47,8 +48,11 @@ export {
   DEFAULT_RATELIMIT_BURST,
   DEFAULT_RATELIMIT_INTERVAL_SECS,
   Ratelimit,
+  WARN_ALLOC_VERSIONS,
   WarnAllocStall,
   type WarnAllocOptions,
+  type WarnAllocRules,
+  type WarnAllocVersion,
   type WarnAllocStats,
 } from "./warn-alloc.js";
 export { MemallocWatchdog, type ScanResult, type WatchdogOptions, type WatchdogStats } from "./watchdog.js";

@@ -6,7 +6,7 @@
  */
 import { MmError, type Scheduler, type TimerHandle } from "@mm/api";
 import { type ReportObserver, WARN_ALLOC_STALL_SECS } from "./api.js";
-import type { SlowpathListener } from "./model.js";
+import type { SlowpathListener } from "./slowpath-state.js";
 
 export interface StallLedgerOptions {
   readonly scheduler: Scheduler;

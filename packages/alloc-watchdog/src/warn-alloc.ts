@@ -10,9 +10,27 @@
  * so a task that is blocked (on a lock, on I/O, throttled inside reclaim) says nothing until it
  * comes back to the loop. warn_alloc is rate limited by one shared state, nopage_rs, which in
  * 4.9–4.14 used the defaults (5 s, burst 10) and is shared with the allocation-failure report.
+ *
+ * What changed by release (read in the released mm/page_alloc.c; WARN_ALLOC_VERSIONS):
+ * - 4.9, 4.10: the check after reclaim, before should_reclaim_retry; `warn_alloc(gfp_mask, ...)`
+ *   so __GFP_NOWARN silences it; the line ends at `mode:%#x(%pGg)`. 4.10 renumbered the gfp bits
+ *   (___GFP_OTHER_NODE went away), so its masks print with the 4.10–4.14 values.
+ * - 4.11: the check moved before reclaim (9a67f6488eca); warn_alloc gained the nodemask
+ *   (", nodemask=(null)") and the cpuset_print_current_mems_allowed() line (685dbf6f, same merge).
+ * - 4.12–4.14: `warn_alloc(gfp_mask & ~__GFP_NOWARN, ...)` (822519634142, "__GFP_NOWARN shouldn't
+ *   suppress stall warnings"). Mikulas Patocka's Sept. 2017 patch to respect __GFP_NOWARN again
+ *   was not merged: 4.14's source still masks it off.
  */
 import { type Clock, type Gfp, __GFP_NOWARN, MmError, type Order } from "@mm/api";
-import { DEFAULT_HZ, type LogSink, type MemallocTaskView, type ReportObserver, type SlowpathObserver, WARN_ALLOC_STALL_SECS } from "./api.js";
+import {
+  DEFAULT_HZ,
+  type LogSink,
+  type MemallocTaskView,
+  type ReportObserver,
+  type SlowpathObserver,
+  type StallCheckSite,
+  WARN_ALLOC_STALL_SECS,
+} from "./api.js";
 import {
   formatCpusetLine,
   formatFailureLine,
@@ -74,18 +92,45 @@ export class Ratelimit {
   }
 }
 
+/** The releases that had the stall check. */
+export type WarnAllocVersion = "4.9" | "4.10" | "4.11" | "4.12" | "4.13" | "4.14";
+
+/** What a release's stall check does differently: where it sits, how it prints, whether __GFP_NOWARN silences it. */
+export interface WarnAllocRules {
+  readonly site: StallCheckSite;
+  readonly layout: WarnAllocLayout;
+  readonly era: PrintEra;
+  readonly honorNowarn: boolean;
+}
+
+const BEFORE_RECLAIM_MASKED: WarnAllocRules = { site: "before-reclaim", layout: "4.14", era: "4.14", honorNowarn: false };
+
+/** Per release, from its mm/page_alloc.c (see the file comment for the commits). */
+export const WARN_ALLOC_VERSIONS: Readonly<Record<WarnAllocVersion, WarnAllocRules>> = {
+  "4.9": { site: "after-reclaim", layout: "4.9", era: "4.9", honorNowarn: true },
+  "4.10": { site: "after-reclaim", layout: "4.9", era: "4.14", honorNowarn: true },
+  "4.11": { site: "before-reclaim", layout: "4.14", era: "4.14", honorNowarn: true },
+  "4.12": BEFORE_RECLAIM_MASKED,
+  "4.13": BEFORE_RECLAIM_MASKED,
+  "4.14": BEFORE_RECLAIM_MASKED,
+};
+
 export interface WarnAllocOptions {
   readonly tasks: MemallocTaskView;
   readonly clock: Clock;
   readonly log: LogSink;
   readonly hz?: number;
-  /** Line layout (default "4.9", the release that added the stall warning). */
+  /** The release whose rules apply (default "4.9", the one that added the stall warning); the options below override single rules. */
+  readonly version?: WarnAllocVersion;
+  /** Where the slow path calls the check (default: the release's). */
+  readonly stallCheckSite?: StallCheckSite;
+  /** Line layout (default: the release's). */
   readonly layout?: WarnAllocLayout;
-  /** gfp numbering and names to print (default: the layout's own era). */
+  /** gfp numbering and names to print (default: the release's). */
   readonly era?: PrintEra;
-  /** CONFIG_CPUSETS: the 4.14 layout follows the headline with "<comm> cpuset=/ mems_allowed=0". */
+  /** CONFIG_CPUSETS: the 4.11+ layout follows the headline with "<comm> cpuset=/ mems_allowed=0". */
   readonly cpuset?: boolean;
-  /** Honour __GFP_NOWARN for stall lines (4.9 and 4.14 did; 4.11–4.13 masked it off). */
+  /** Honour __GFP_NOWARN for stall lines (default: the release's; 4.9–4.11 did, 4.12–4.14 masked it off). */
   readonly honorNowarn?: boolean;
   readonly ratelimitIntervalSecs?: number;
   readonly ratelimitBurst?: number;
@@ -108,6 +153,8 @@ export interface WarnAllocStats {
 
 export class WarnAllocStall implements SlowpathObserver {
   readonly hz: number;
+  readonly version: WarnAllocVersion;
+  readonly stallCheckSite: StallCheckSite;
   readonly layout: WarnAllocLayout;
   readonly era: PrintEra;
   readonly stats: WarnAllocStats = { stallLines: 0, failureLines: 0, suppressed: 0, stackDumps: 0, showMems: 0 };
@@ -123,9 +170,14 @@ export class WarnAllocStall implements SlowpathObserver {
     this.opts = opts;
     this.hz = opts.hz ?? DEFAULT_HZ;
     if (!(this.hz > 0)) throw new MmError("BAD_CONFIG", `HZ must be > 0, got ${this.hz}`);
-    this.layout = opts.layout ?? "4.9";
-    this.era = opts.era ?? (this.layout === "4.9" ? "4.9" : "4.14");
-    this.honorNowarn = opts.honorNowarn ?? true;
+    this.version = opts.version ?? "4.9";
+    const rules = WARN_ALLOC_VERSIONS[this.version];
+    if (rules === undefined) throw new MmError("BAD_CONFIG", `warn_alloc: no stall check in release ${String(opts.version)}`);
+    this.stallCheckSite = opts.stallCheckSite ?? rules.site;
+    this.layout = opts.layout ?? rules.layout;
+    // a layout given alone keeps its own era's numbering (4.9 layout: 4.9 bits; 4.14 layout: 4.10+ bits)
+    this.era = opts.era ?? (opts.layout === undefined || opts.version !== undefined ? rules.era : this.layout === "4.9" ? "4.9" : "4.14");
+    this.honorNowarn = opts.honorNowarn ?? rules.honorNowarn;
     this.ratelimit = new Ratelimit(
       (opts.ratelimitIntervalSecs ?? DEFAULT_RATELIMIT_INTERVAL_SECS) * this.hz,
       opts.ratelimitBurst ?? DEFAULT_RATELIMIT_BURST,
@@ -146,7 +198,7 @@ export class WarnAllocStall implements SlowpathObserver {
     this.seenStart = b;
   }
 
-  /** The stall check at the top of a retry (after get_page_from_freelist failed). */
+  /** The stall check, called by the slow path at this release's site. */
   stallCheck(t: number, gfp: Gfp, order: Order, allocStartNs: number): void {
     if (t >= this.deadline.length) this.ensure(t);
     const step = WARN_ALLOC_STALL_SECS * this.hz;
@@ -163,7 +215,9 @@ export class WarnAllocStall implements SlowpathObserver {
     const startJ = nsToJiffies(allocStartNs, this.hz);
     if (this.honorNowarn && gfp & __GFP_NOWARN) return;
     const ms = jiffiesToMsecs(nowJ - startJ, this.hz);
-    if (!this.warn(t, formatStallLine(this.opts.tasks.comm(t), ms, order, gfp, this.layout, this.era), nowJ)) return;
+    // 4.12–4.14 passed gfp_mask & ~__GFP_NOWARN, so the line shows the mask without the bit
+    const shown = this.honorNowarn ? gfp : gfp & ~__GFP_NOWARN;
+    if (!this.warn(t, formatStallLine(this.opts.tasks.comm(t), ms, order, shown, this.layout, this.era), nowJ)) return;
     this.stats.stallLines++;
     this.opts.observer?.named(t, now);
   }

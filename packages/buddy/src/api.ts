@@ -65,6 +65,11 @@ export interface MachineOptions {
   readonly lateFreedPages?: number;
   /** How pfns map to zones. @defaultValue "x86-64" (DMA < 16 MiB, DMA32 < 4 GiB, Normal) */
   readonly zoneLayout?: ZoneLayout;
+  /**
+   * The movablecore= boot parameter in bytes: ZONE_MOVABLE takes at least this much from the top
+   * of the highest zone (find_zone_movable_pfns_for_nodes). x86-64 layout only. @defaultValue 0 (no ZONE_MOVABLE)
+   */
+  readonly movablecore?: number;
   /** Largest order, inclusive (MAX_PAGE_ORDER). @defaultValue 10 */
   readonly maxOrder?: number;
   /**

@@ -12,7 +12,7 @@ import * as pageState from "./page-state.js";
 // through its module cell at every use, a module-local const is one context slot
 // (bench/anchor/count.mjs, order0_batch: 883 -> 736 instructions per op).
 const { MIGRATE_CMA, MIGRATE_TYPES } = mmApi;
-const { PB_BUDDY, PB_MOVABLE } = pageState;
+const { PB_BUDDY, PB_LRU } = pageState;
 
 /** add_to_free_list / add_to_free_list_tail + set_buddy_order. */
 export function addToFreeList(s: NodeState, pfn: number, zi: number, order: number, mt: number, tail: boolean): void {
@@ -87,17 +87,30 @@ export function setPageblockMt(s: NodeState, pfn: number, mt: number): void {
 }
 
 /**
- * set_pageblock_migratetype on a pageblock whose free blocks stay where they are: a free block
- * covering it may now sit next to a free buddy it would merge with (the kernel leaves it so too).
- * The invariant checker excuses that pair until the block leaves the free lists.
+ * set_pageblock_migratetype on a pageblock whose free blocks stay where they are: a free block of
+ * pageblock order or more covering it may now sit next to a free buddy it would merge with (the
+ * kernel leaves it so too). Only then is the block's head pageblock marked, and the invariant
+ * checker excuses that one pair until the block leaves the free lists (delFromFreeList clears the
+ * mark); a relabel with no such block to excuse marks nothing.
  */
 export function relabelWithoutMerge(s: NodeState, pfn: number, mt: number): void {
-  const i = pfn >>> s.pageblockOrder;
-  s.pageblockMt[i] = mt;
-  s.pageblockWasHighatomic[i] = 1;
+  const pbo = s.pageblockOrder;
+  s.pageblockMt[pfn >>> pbo] = mt;
+  const start = pfn & ~(s.pageblockNrPages - 1);
+  for (let o = pbo; o <= s.maxOrder; o++) {
+    const h = start & ~((1 << o) - 1);
+    if (s.flags[h] & PB_BUDDY && s.order[h] === o) {
+      s.pageblockWasHighatomic[h >>> pbo] = 1;
+      return;
+    }
+  }
 }
 
-/** move_freepages(): the free blocks of [start, end] to free_list[mt]; PageLRU-like pages counted in movableScratch. */
+/**
+ * move_freepages() (6.1): the free blocks of [start, end] to free_list[mt]; every other page that
+ * is `PageLRU(page) || __PageMovable(page)` (PB_LRU, set by lruAdd) counts in movableScratch.
+ * A page allocated with __GFP_MOVABLE but not yet on an LRU list does not count, as in 6.1.
+ */
 export function moveFreepages(s: NodeState, zi: number, start: number, end: number, mt: number): number {
   const flags = s.flags;
   let moved = 0;
@@ -105,7 +118,8 @@ export function moveFreepages(s: NodeState, zi: number, start: number, end: numb
   for (let p = start; p <= end; ) {
     const f = flags[p];
     if ((f & PB_BUDDY) === 0) {
-      if (f & PB_MOVABLE) movable++;
+      // Only allocated pages carry PB_LRU (it is PB_REPORTED on free heads, which are PB_BUDDY).
+      if (f & PB_LRU) movable++;
       p++;
       continue;
     }

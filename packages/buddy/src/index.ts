@@ -28,6 +28,7 @@ export {
   PB_REPORTED,
   PB_ISOLATED,
   PB_MOVABLE,
+  PB_LRU,
 } from "./page-state.js";
 export { checkInvariants, type PageCensus } from "./invariants.js";
 export {

@@ -4,7 +4,8 @@
  */
 import { MAX_NR_ZONES, MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, MIGRATE_PCPTYPES, MIGRATE_TYPES, MmError } from "@mm/api";
 import { listHead, type NodeState, zoneIdxOf } from "./internal/node.js";
-import { PB_ALLOC, PB_BUDDY, PB_HEAD, PB_ISOLATED, PB_MOVABLE, PB_REPORTED, PB_RESERVED, PB_TAIL } from "./page-state.js";
+import { lowmemReserves, zoneWatermarks } from "./watermarks.js";
+import { PB_ALLOC, PB_BUDDY, PB_HEAD, PB_ISOLATED, PB_LRU, PB_MOVABLE, PB_REPORTED, PB_RESERVED, PB_TAIL } from "./page-state.js";
 
 function fail(msg: string, detail?: Record<string, number | string>): never {
   throw new MmError("INVARIANT", msg, detail);
@@ -111,11 +112,13 @@ export function checkInvariants(m: NodeState): PageCensus[] {
       if (refcount[p] !== 0) fail(`isolated pfn ${p} has refcount ${refcount[p]}`, { pfn: p });
       census[z].isolated += n;
     } else {
-      if (f & (PB_TAIL | PB_REPORTED)) fail(`allocated head ${p} has flags 0x${f.toString(16)}`, { pfn: p });
+      if (f & PB_TAIL) fail(`allocated head ${p} has flags 0x${f.toString(16)}`, { pfn: p });
+      // PB_LRU (the PB_REPORTED bit) on an allocated page: only order 0 or compound heads go on an LRU list.
+      if (f & PB_LRU && o > 0 && (f & PB_HEAD) === 0) fail(`non-compound order-${o} block ${p} is marked on the LRU`, { pfn: p });
       if (refcount[p] < 1) fail(`allocated pfn ${p} has refcount ${refcount[p]}`, { pfn: p });
       if (f & PB_HEAD) {
         if (o === 0) fail(`order-0 compound head ${p}`, { pfn: p });
-        tailFlags = PB_TAIL | (f & PB_MOVABLE);
+        tailFlags = PB_TAIL | (f & (PB_MOVABLE | PB_LRU));
       }
       census[z].allocated += n;
     }
@@ -138,25 +141,52 @@ export function checkInvariants(m: NodeState): PageCensus[] {
   for (let i = 0; i < pageblockMt.length; i++) if (pageblockMt[i] >= MIGRATE_TYPES) fail(`pageblock ${i} has mt ${pageblockMt[i]}`);
 
   // 4. The HighAtomic reserve, the watermarks and lowmem_reserve of every zone.
+  checkReserves(m);
+  return census;
+}
+
+/**
+ * nr_reserved_highatomic against the HighAtomic pageblocks; the watermarks and lowmem_reserve
+ * recomputed from the managed pages they were set up from, and compared field by field.
+ */
+function checkReserves(m: NodeState): void {
   const pbn = m.pageblockNrPages;
+  const pbo = m.pageblockOrder;
   for (const zone of m.zones) {
     let highatomic = 0;
-    for (let p = zone.startPfn & ~(pbn - 1); p < zone.endPfn; p += pbn) if (pageblockMt[p >>> pageblockOrder] === MIGRATE_HIGHATOMIC) highatomic++;
-    // reserve adds and unreserve subtracts whole pageblocks; isolating a HighAtomic pageblock
-    // relabels it without touching the counter (6.1 set_migratetype_isolate), so >= not ==.
-    if (zone.nrReservedHighatomic % pbn !== 0 || zone.nrReservedHighatomic < highatomic * pbn)
-      fail(`zone ${zone.name}: nr_reserved_highatomic ${zone.nrReservedHighatomic} for ${highatomic} HighAtomic pageblocks`);
-    if (!(zone.wmarkMin <= zone.wmarkLow && zone.wmarkLow <= zone.wmarkHigh && zone.wmarkHigh <= zone.wmarkPromo && zone.wmarkMin >= 0))
-      fail(`zone ${zone.name}: watermarks min ${zone.wmarkMin} low ${zone.wmarkLow} high ${zone.wmarkHigh} promo ${zone.wmarkPromo} out of order`);
+    for (let p = zone.startPfn & ~(pbn - 1); p < zone.endPfn; p += pbn) if (m.pageblockMt[p >>> pbo] === MIGRATE_HIGHATOMIC) highatomic++;
+    const nr = zone.nrReservedHighatomic;
+    // reserve_highatomic_pageblock adds and unreserve_highatomic_pageblock subtracts whole
+    // pageblocks. 6.1 set_migratetype_isolate relabels a HighAtomic pageblock without touching the
+    // counter (and undo_isolate_page_range restores the caller's type), so the counter may exceed
+    // the HighAtomic pageblocks, never fall short of them. reserve_highatomic_pageblock only adds
+    // while nr < managed / 100 + pageblock_nr_pages, which bounds it from above.
+    if (nr % pbn !== 0 || nr < highatomic * pbn || nr >= Math.floor(zone.managed / 100) + 2 * pbn)
+      fail(`zone ${zone.name}: nr_reserved_highatomic ${nr} for ${highatomic} HighAtomic pageblocks (managed ${zone.managed})`);
     if (zone.watermarkBoost < 0) fail(`zone ${zone.name}: negative watermark_boost`);
-    // setup_per_zone_lowmem_reserve: 0 up to the zone itself, then cumulative sums over higher zones.
-    const lr = zone.lowmemReserve;
-    for (let j = 0; j < MAX_NR_ZONES; j++) {
-      if (j <= zone.idx && lr[j] !== 0) fail(`zone ${zone.name}: lowmem_reserve[${j}] = ${lr[j]}, must be 0`);
-      if (j > zone.idx + 1 && lr[j] < lr[j - 1]) fail(`zone ${zone.name}: lowmem_reserve decreases at ${j}`);
-    }
   }
-  return census;
+
+  // __setup_per_zone_wmarks: every zone is set up at once, from one pages_min.
+  let lowmem = 0;
+  for (const z of m.zones) lowmem += Math.max(z.wmarkBasisManaged, 0);
+  for (const z of m.zones) {
+    const want =
+      m.wmarkBasisPagesMin < 0
+        ? [0, 0, 0, 0]
+        : zoneWatermarks(m.wmarkBasisPagesMin, z.wmarkBasisManaged, lowmem, false, m.watermarkScaleFactor);
+    const got = [z.wmarkMin, z.wmarkLow, z.wmarkHigh, z.wmarkPromo];
+    for (let i = 0; i < 4; i++)
+      if (got[i] !== want[i]) fail(`zone ${z.name}: watermarks [${got.join(", ")}], recomputed [${want.join(", ")}]`);
+  }
+  // setup_per_zone_lowmem_reserve, likewise from the managed pages of that moment.
+  const basis = m.zones.map((z) => Math.max(z.lowmemBasisManaged, 0));
+  const never = m.zones.every((z) => z.lowmemBasisManaged < 0);
+  const res = lowmemReserves(basis, m.lowmemReserveRatio);
+  for (const z of m.zones)
+    for (let j = 0; j < MAX_NR_ZONES; j++) {
+      const want = never ? 0 : res[z.idx][j];
+      if (z.lowmemReserve[j] !== want) fail(`zone ${z.name}: lowmem_reserve[${j}] = ${z.lowmemReserve[j]}, recomputed ${want}`);
+    }
 }
 
 /** No free buddy of the same order unless __free_one_page's pageblock rule kept them apart. */

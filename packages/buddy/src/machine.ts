@@ -39,7 +39,8 @@ import { isolateFreePage, putbackIsolatedPage } from "./isolate-free-page.js";
 import { allocContigRange, freeContigRange } from "./isolation.js";
 import { migratePage } from "./migrate.js";
 import { allocatedBlockHead, freeBlockHead, notAllocated } from "./page-lookup.js";
-import { PB_ALLOC, PB_BUDDY, PB_HEAD, PB_ISOLATED, PB_MOVABLE, PB_REPORTED, PB_RESERVED, PB_TAIL } from "./page-state.js";
+import { lruAdd, lruDel } from "./lru.js";
+import { PB_ALLOC, PB_BUDDY, PB_HEAD, PB_ISOLATED, PB_LRU, PB_MOVABLE, PB_REPORTED, PB_RESERVED, PB_TAIL } from "./page-state.js";
 import { allocPagesAt, setPageblockMigratetype } from "./place.js";
 import { type BuddyinfoRow, formatBuddyinfo, formatPagetypeinfo, type Pagetypeinfo } from "./procfs.js";
 import { freeListFirst, freeListNext, rotateToFront } from "./reporting.js";
@@ -273,6 +274,43 @@ export class BuddyMachine extends NodeState implements PageSource, ReportableFre
   putPage(pfn: Pfn): void {
     this.checkPfn(pfn);
     putPage(this, pfn);
+  }
+
+  /**
+   * folio_add_lru() once the per-cpu batch drained (or __SetPageMovable): the allocated page at
+   * pfn, an order-0 page or a compound head, is now PageLRU and counts as movable in
+   * move_freepages(). Until then a fresh __GFP_MOVABLE page does not (lru.ts).
+   * @throws MmError NOT_ALLOCATED (free, reserved, a tail), EINVAL for a non-compound block of
+   *   order > 0 or a page already on the LRU (state intact)
+   */
+  lruAdd(pfn: Pfn): void {
+    this.checkLruHead(pfn);
+    if (this.flags[pfn] & PB_LRU) throw new MmError("EINVAL", `pfn ${pfn} is already on an LRU list`, { pfn });
+    lruAdd(this, pfn);
+  }
+
+  /**
+   * folio_isolate_lru() / __page_cache_release(): the page at pfn leaves its LRU list.
+   * @throws MmError NOT_ALLOCATED, EINVAL as lruAdd, or for a page not on the LRU (state intact)
+   */
+  lruDel(pfn: Pfn): void {
+    this.checkLruHead(pfn);
+    if ((this.flags[pfn] & PB_LRU) === 0) throw new MmError("EINVAL", `pfn ${pfn} is not on an LRU list`, { pfn });
+    lruDel(this, pfn);
+  }
+
+  /** PageLRU(page) || __PageMovable(page) for an allocated pfn (tails answer for their head). */
+  onLru(pfn: Pfn): boolean {
+    this.checkPfn(pfn);
+    return (this.flags[pfn] & (PB_ALLOC | PB_TAIL)) !== 0 && (this.flags[pfn] & PB_LRU) !== 0;
+  }
+
+  private checkLruHead(pfn: Pfn): void {
+    this.checkPfn(pfn);
+    const f = this.flags[pfn];
+    if ((f & PB_ALLOC) === 0) throw new MmError("NOT_ALLOCATED", notAllocated(this, pfn, "lru", false).message, { pfn });
+    if ((f & PB_HEAD) === 0 && this.order[pfn] > 0)
+      throw new MmError("EINVAL", `pfn ${pfn} heads a non-compound order-${this.order[pfn]} block, which no LRU list holds`, { pfn });
   }
 
   /** split_page(): a non-compound block becomes 2^order order-0 pages, each with refcount 1. */

@@ -8,7 +8,7 @@ import { allocPagesNode } from "./alloc-pages.js";
 import { EAGAIN, ENOMEM, type MigrateOptions } from "./api.js";
 import { freeThePage } from "./free.js";
 import { type NodeState } from "./internal/node.js";
-import { PB_HEAD, PB_MOVABLE, PB_TAIL } from "./page-state.js";
+import { PB_HEAD, PB_LRU, PB_MOVABLE, PB_TAIL } from "./page-state.js";
 
 /**
  * Migrate the allocated block at pfn (a checked, allocated head).
@@ -28,7 +28,7 @@ export function migratePage(s: NodeState, pfn: number, reason: MigrateReason, op
   s.refcount[np] = refs;
   s.flags[np] = f;
   if (order > 0) {
-    const tail = compound ? PB_TAIL | (f & PB_MOVABLE) : 0;
+    const tail = compound ? PB_TAIL | (f & (PB_MOVABLE | PB_LRU)) : 0;
     s.flags.fill(tail, np + 1, np + (1 << order));
   }
   const mig = s.migrateHooks;

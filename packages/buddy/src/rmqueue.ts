@@ -116,7 +116,7 @@ function stealSuitableFallback(s: NodeState, z: Zone, pfn: number, allocFlags: n
 /** __rmqueue_fallback() (6.1): largest block of a fallback type, or the smallest if it can't steal. */
 export function rmqueueFallback(s: NodeState, z: Zone, order: number, startMt: number, allocFlags: number): boolean {
   const zi = z.idx;
-  // 6.1: pageblock_order is the floor only for requests below it.
+  // 6.1: pageblock_order is the floor only for requests below it (e933dc4a07b3, new in 6.1).
   const minOrder = order < s.pageblockOrder && allocFlags & ALLOC_NOFRAGMENT ? s.pageblockOrder : order;
   let cur = s.maxOrder;
   let fmt: number;

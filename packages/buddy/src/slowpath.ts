@@ -103,16 +103,27 @@ function slowpathInner(s: NodeState, order: number, gfp: Gfp, highest: number, m
           // __alloc_pages_may_oom: one more try at the high watermark, then the OOM step.
           pfn = getPageFromFreelist(s, order, gfp & ~__GFP_DIRECT_RECLAIM, ALLOC_WMARK_HIGH, highest, mt);
           if (pfn >= 0) return pfn;
-          // out_of_memory() (6.1) returns true without killing for a !__GFP_FS request ("the OOM
-          // killer does not compensate for IO-less reclaim"), so such an allocation retries.
+          // The `goto out`s of __alloc_pages_may_oom (6.1): costly order, __GFP_RETRY_MAYFAIL or
+          // __GFP_THISNODE, highest_zoneidx < ZONE_NORMAL. Then out_of_memory() (mm/oom_kill.c)
+          // returns true without killing for a !__GFP_FS request ("The OOM killer does not
+          // compensate for IO-less reclaim"), and `out_of_memory(&oc) || WARN_ON_ONCE_GFP(gfp_mask
+          // & __GFP_NOFAIL)` sets *did_some_progress, so such an allocation retries.
           const oom =
             !costly &&
             (gfp & (__GFP_RETRY_MAYFAIL | __GFP_THISNODE)) === 0 &&
             highest >= ZONE_NORMAL &&
-            ((gfp & __GFP_FS) === 0 || (s.reclaim.outOfMemory !== undefined && s.reclaim.outOfMemory(order, gfp)));
-          if (oom && ++retries <= s.maxSlowpathRetries) {
-            noProgressLoops = 0;
-            continue;
+            ((gfp & __GFP_FS) === 0 || (s.reclaim.outOfMemory !== undefined && s.reclaim.outOfMemory(order, gfp)) || (gfp & __GFP_NOFAIL) !== 0);
+          if (oom) {
+            // "Help non-failing allocations by giving them access to memory reserves":
+            // __alloc_pages_cpuset_fallback(gfp, order, ALLOC_NO_WATERMARKS, ac).
+            if (gfp & __GFP_NOFAIL) {
+              pfn = getPageFromFreelist(s, order, gfp, ALLOC_NO_WATERMARKS, highest, mt);
+              if (pfn >= 0) return pfn;
+            }
+            if (++retries <= s.maxSlowpathRetries) {
+              noProgressLoops = 0;
+              continue;
+            }
           }
         }
       }

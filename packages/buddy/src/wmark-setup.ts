@@ -39,7 +39,9 @@ export function setupPerZoneWmarks(s: NodeState): void {
   // 6.1 x86-64: no HighMem, so every zone (Movable included) is "lowmem" here.
   let lowmem = 0;
   for (const z of s.zones) lowmem += z.managed;
+  s.wmarkBasisPagesMin = pagesMin;
   for (const z of s.zones) {
+    z.wmarkBasisManaged = z.managed;
     const w = zoneWatermarks(pagesMin, z.managed, lowmem, false, s.watermarkScaleFactor);
     z.wmarkMin = w[0];
     z.wmarkLow = w[1];
@@ -55,7 +57,10 @@ export function setupPerZoneLowmemReserve(s: NodeState): void {
     s.zones.map((z) => z.managed),
     s.lowmemReserveRatio,
   );
-  for (const z of s.zones) for (let j = 0; j < MAX_NR_ZONES; j++) z.lowmemReserve[j] = res[z.idx][j];
+  for (const z of s.zones) {
+    z.lowmemBasisManaged = z.managed;
+    for (let j = 0; j < MAX_NR_ZONES; j++) z.lowmemReserve[j] = res[z.idx][j];
+  }
 }
 
 /** min_free_kbytes_sysctl_handler: the user's value, watermarks recomputed. */

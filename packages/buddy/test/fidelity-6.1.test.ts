@@ -1,6 +1,7 @@
 /** 6.1 behaviours of mm/page_alloc.c the model follows, each from the kernel source. */
 import { describe, expect, it } from "vitest";
 import {
+  __GFP_COMP,
   __GFP_HIGHMEM,
   __GFP_MOVABLE,
   __GFP_NORETRY,
@@ -15,6 +16,7 @@ import {
 } from "@mm/api";
 import { type BuddyMachine, createMachine, type ReclaimPolicy } from "@mm/buddy";
 import { allocFlagsNofragment } from "../src/alloc.js";
+import { moveFreepagesBlock } from "../src/free-area.js";
 import { rmqueueFallback } from "../src/rmqueue.js";
 
 const NORMAL = 1 << 20; // first pfn above 4 GiB
@@ -102,6 +104,67 @@ describe("__rmqueue_fallback: pageblock_order is the minimum only for order < pa
     expect(rmqueueFallback(m, m.zones[ZONE_NORMAL], 0, MIGRATE_MOVABLE, ALLOC_WMARK_LOW | ALLOC_NOFRAGMENT)).toBe(true);
     // The order-9 block was taken whole: its pageblock now belongs to Movable.
     expect(m.pageblockMigratetype(NORMAL + 512)).toBe(MIGRATE_MOVABLE);
+    m.checkInvariants();
+  });
+});
+
+describe("move_freepages counts PageLRU || __PageMovable pages, not __GFP_MOVABLE allocations", () => {
+  /**
+   * Normal only, two pageblocks: the first taken whole by Unmovable, the second (Movable) holding
+   * 384 pages of movable THP-like compound pages and one free order-7 block.
+   */
+  function machine(onLru: boolean): BuddyMachine {
+    const m = createMachine({ ranges: [{ startPfn: NORMAL, endPfn: NORMAL + 1024 }], noWatermarks: true });
+    expect(m.allocPages(9, GFP_KERNEL)).toBe(NORMAL);
+    // That order-9 request stole the whole order-10 block (change_pageblock_range): give the
+    // second pageblock back to Movable.
+    m.setPageblockMigratetype(NORMAL + 512, MIGRATE_MOVABLE);
+    const gfp = __GFP_MOVABLE | __GFP_COMP;
+    m.allocPagesAt(NORMAL + 512, 8, gfp);
+    m.allocPagesAt(NORMAL + 768, 7, gfp);
+    if (onLru) {
+      m.lruAdd(NORMAL + 512);
+      m.lruAdd(NORMAL + 768);
+    }
+    return m;
+  }
+
+  it("counts every page of an LRU compound page, and none of a page not yet on the LRU", () => {
+    for (const onLru of [false, true]) {
+      const m = machine(onLru);
+      moveFreepagesBlock(m, m.zones[ZONE_NORMAL], NORMAL + 512, MIGRATE_MOVABLE);
+      expect(m.movableScratch).toBe(onLru ? 384 : 0);
+      expect(m.onLru(NORMAL + 513)).toBe(onLru); // a tail answers for its head (PF_HEAD)
+      m.checkInvariants();
+    }
+  });
+
+  it("steal_suitable_fallback: an Unmovable fallback claims the pageblock only when its movable pages are not on the LRU", () => {
+    // alike_pages = pageblock_nr_pages - (free_pages + movable_pages) for Unmovable from Movable:
+    // off the LRU, 128 free + 384 alike >= 256 claims it; on the LRU, 128 + 0 < 256 does not.
+    for (const onLru of [false, true]) {
+      const m = machine(onLru);
+      expect(m.allocPages(0, GFP_KERNEL | __GFP_NOWARN)).toBe(NORMAL + 896);
+      expect(m.pageblockMigratetype(NORMAL + 512)).toBe(onLru ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE);
+      m.checkInvariants();
+    }
+  });
+
+  it("lruAdd / lruDel check their page and leave the state alone when they refuse", () => {
+    const m = machine(false);
+    const before = [...m.flags.subarray(NORMAL, NORMAL + 1024)];
+    expect(() => m.lruAdd(NORMAL + 513)).toThrow(/tail/); // a tail: NOT_ALLOCATED
+    expect(() => m.lruAdd(NORMAL + 900)).toThrow(/free/);
+    expect(() => m.lruAdd(NORMAL)).toThrow(/non-compound order-9/);
+    expect(() => m.lruDel(NORMAL + 512)).toThrow(/not on an LRU/);
+    m.lruAdd(NORMAL + 512);
+    expect(() => m.lruAdd(NORMAL + 512)).toThrow(/already/);
+    m.lruDel(NORMAL + 512);
+    expect([...m.flags.subarray(NORMAL, NORMAL + 1024)]).toEqual(before);
+    // Freeing takes a page off the LRU with every other flag.
+    m.lruAdd(NORMAL + 512);
+    m.freePages(NORMAL + 512, 8);
+    expect(m.onLru(NORMAL + 513)).toBe(false);
     m.checkInvariants();
   });
 });

@@ -133,3 +133,62 @@ export function bootCapture(
   const h = evidence.thp === true ? base[0] : base.find((x) => !x.thp)!;
   return { machine: createMachine(machineOptions(plan, h, cma)), choice: { history: h, chosenBy: "evidence", tried, evidence: evidence.notes } };
 }
+
+/**
+ * Without dmesg the pages freed after init_per_zone_wmark_min (initrd, init sections) are not
+ * known, yet they shape what zoneinfo shows: lowmem_reserve is computed from the managed pages
+ * *before* those frees (setup_per_zone_lowmem_reserve runs once there; THP's later
+ * set_recommended_min_free_kbytes redoes the watermarks only). Every protection entry can only go
+ * down as more pages were freed late, so the count is bisected on the sum of zoneinfo's
+ * protection entries, then each count with that sum is checked against every watermark and
+ * protection entry under each watermark history. Returns the smallest count that reproduces
+ * zoneinfo (with its plan, machine and choice), or null when none does (or when no zone has a
+ * non-zero protection entry to steer by).
+ * @param planFor - the boot plan with `k` late-freed pages
+ */
+export function inferLateFrees(
+  planFor: (k: number) => BootPlan,
+  zoneinfo: readonly ZoneinfoZone[],
+  evidence: { thp: boolean | null; notes: string[] },
+  cma: boolean,
+  maxK: number,
+): { k: number; plan: BootPlan; machine: BuddyMachine; choice: BootChoice } | null {
+  let target = 0;
+  for (const r of zoneinfo) if (r.node === 0) for (let j = 0; j < r.protection.length && j < MAX_NR_ZONES; j++) target += r.protection[j];
+  if (target === 0) return null;
+  const sumProt = (m: BuddyMachine): number => m.zones.reduce((a, z) => a + z.lowmemReserve.reduce((b, x) => b + x, 0), 0);
+  const histories: WatermarkHistory[] = [
+    { thp: false, thpAtBoot: false, minFreeKbytes: null, label: "THP off" },
+    { thp: true, thpAtBoot: true, minFreeKbytes: null, label: "THP on from boot (hugepage_init)" },
+    { thp: true, thpAtBoot: false, minFreeKbytes: null, label: "THP switched on after boot" },
+  ];
+  if (evidence.thp === true) histories.push(histories.shift()!);
+  const plans = new Map<number, BootPlan>();
+  const plan = (k: number): BootPlan => {
+    let p = plans.get(k);
+    if (p === undefined) plans.set(k, (p = planFor(k)));
+    return p;
+  };
+  // lowmem_reserve does not depend on the history: bisect once, on the first.
+  const first = (k: number): BuddyMachine => createMachine(machineOptions(plan(k), histories[0], cma));
+  if (sumProt(first(0)) < target || sumProt(first(maxK)) > target) return null;
+  let lo = 0;
+  let hi = maxK;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (sumProt(first(mid)) <= target) hi = mid;
+    else lo = mid + 1;
+  }
+  // The counts with that protection: one lowmem_reserve_ratio step (256 pages for DMA) or so.
+  const MAX_SCAN = 8192;
+  let end = lo;
+  while (end < Math.min(maxK, lo + MAX_SCAN) && sumProt(first(end + 1)) === target) end++;
+  for (const h of histories) {
+    for (let k = lo; k <= end; k++) {
+      const m = createMachine(machineOptions(plan(k), h, cma));
+      if (watermarksMatch(m, zoneinfo))
+        return { k, plan: plan(k), machine: m, choice: { history: h, chosenBy: "zoneinfo", tried: [{ label: `${h.label}, ${k} pages freed late (inferred)`, matches: true }], evidence: evidence.notes } };
+    }
+  }
+  return null;
+}

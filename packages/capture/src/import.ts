@@ -5,8 +5,8 @@
  * history that reproduces zoneinfo (boot.ts), place the records (place.ts), compare (compare.ts).
  */
 import { MIGRATE_CMA, MIGRATE_ISOLATE, MmError } from "@mm/api";
-import { createMachine, parseBuddyinfo, parsePagetypeinfo, type BuddyinfoRow, type BuddyMachine, type Pagetypeinfo } from "@mm/buddy";
-import { bootCapture, machineOptions, thpEvidence, type BootChoice } from "./boot.js";
+import { createMachine, parseBuddyinfo, parsePagetypeinfo, type BuddyinfoRow, type BuddyMachine, type MachineOptions, type Pagetypeinfo } from "@mm/buddy";
+import { bootCapture, inferLateFrees, machineOptions, thpEvidence, type BootChoice } from "./boot.js";
 import { compareCapture, type MatchReport } from "./compare.js";
 import { parseDmesg, type Dmesg } from "./dmesg.js";
 import { readDumpBytes, readDumpText, type DumpRecords, type SkipReason } from "./dump.js";
@@ -26,6 +26,12 @@ export interface ImportOptions {
    */
   readonly lenient?: boolean;
 }
+
+/**
+ * What a caller may wire into a rebuilt machine: its clock, `current`, printk and reclaim. The
+ * memory map, reservations and watermark history stay the capture's (they are what was imported).
+ */
+export type MachineWiring = Pick<MachineOptions, "clock" | "tasks" | "log" | "reclaim" | "warnRatelimit" | "hz" | "cpuset" | "gfpEra" | "maxSlowpathRetries">;
 
 /** The parsed optional files (null = absent, or skipped under lenient). */
 export interface ParsedFiles {
@@ -56,8 +62,10 @@ export interface ImportedCapture {
   readonly report: MatchReport;
   /** Mixed blocks per zone index and migratetype (from the dump). */
   readonly mixed: readonly (readonly number[])[];
-  /** A fresh machine in the same state (what-if runs mutate theirs). */
-  rebuild(): BuddyMachine;
+  /** The options the machine was booted with (memory map, reservations, watermark history). */
+  readonly machineOptions: MachineOptions;
+  /** A fresh machine in the same state (what-if runs mutate theirs), optionally wired to a simulation. */
+  rebuild(wiring?: MachineWiring): BuddyMachine;
 }
 
 /**
@@ -103,7 +111,8 @@ export function importCapture(input: CaptureInput, options: ImportOptions = {}):
   const allocated = new Uint8Array(index.end);
   for (let p = 0; p < index.end; p++) if (index.recOf[p] !== -1) allocated[p] = 1;
   if (!index.accepted.some((a) => a === 1)) throw new MmError("EINVAL", "no page_owner record left to import");
-  const plan = planBoot({ dmesg: files.dmesg, iomem: files.iomem, zoneinfo: files.zoneinfo, allocated, map });
+  const planFor = (k: number): BootPlan => planBoot({ dmesg: files.dmesg, iomem: files.iomem, zoneinfo: files.zoneinfo, allocated, map, inferredLateFreedPages: k });
+  let plan = planFor(0);
 
   let cma = files.pagetypeinfo?.types.includes("CMA") === true;
   let isolatedBlocks = 0;
@@ -111,7 +120,17 @@ export function importCapture(input: CaptureInput, options: ImportOptions = {}):
     if (dump.blockMt[i] === MIGRATE_CMA) cma = true;
   }
   const evidence = thpEvidence(files.dmesg?.commandLine ?? null, files.meminfo, files.zoneinfo);
-  const { machine, choice } = bootCapture(plan, files.zoneinfo, evidence, cma);
+  let { machine, choice } = bootCapture(plan, files.zoneinfo, evidence, cma);
+  if (choice.chosenBy !== "zoneinfo" && files.dmesg === null && files.zoneinfo !== null) {
+    // No dmesg: the late frees are unknown; find the count that reproduces zoneinfo's watermarks.
+    const kz = files.zoneinfo.filter((z) => z.node === 0).reduce((a, z) => a + z.managed, 0);
+    const inferred = inferLateFrees(planFor, files.zoneinfo, evidence, cma, kz);
+    if (inferred !== null) {
+      plan = inferred.plan;
+      machine = inferred.machine;
+      choice = { ...inferred.choice, tried: [...choice.tried, ...inferred.choice.tried] };
+    }
+  }
 
   // An Isolate block (alloc_contig_range in flight while the dump was read) is set back to what it
   // most likely was before: Movable (isolation starts from Movable or CMA pageblocks).
@@ -150,8 +169,9 @@ export function importCapture(input: CaptureInput, options: ImportOptions = {}):
     isolatedBlocks,
     report,
     mixed,
-    rebuild(): BuddyMachine {
-      const m = createMachine(mopts);
+    machineOptions: mopts,
+    rebuild(wiring: MachineWiring = {}): BuddyMachine {
+      const m = createMachine({ ...mopts, ...wiring });
       placeRecords(m, dump, index);
       return m;
     },

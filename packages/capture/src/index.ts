@@ -10,7 +10,7 @@ export { parseIomem, type Iomem, type IomemEntry } from "./iomem.js";
 export { parseDmesg, freedBeforeWatermarks, type Dmesg, type DmesgFree, type DmesgMemoryLine } from "./dmesg.js";
 export { readDumpBytes, readDumpText, type DumpRecords, type ReadDumpOptions, type SkipReason } from "./dump.js";
 export { memoryMap, planBoot, zoneIndexOf, type BootPlan, type MapSource, type MemoryMap, type PlanInputs } from "./memblock.js";
-export { bootCapture, machineOptions, thpEvidence, watermarksMatch, type BootChoice, type WatermarkHistory } from "./boot.js";
+export { bootCapture, inferLateFrees, machineOptions, thpEvidence, watermarksMatch, type BootChoice, type WatermarkHistory } from "./boot.js";
 export { indexRecords, placeRecords, type OwnerIndex, type Placement, type PlaceSkipReason } from "./place.js";
 export { mixedBlockCounts } from "./mixed.js";
 export {
@@ -22,7 +22,7 @@ export {
   type PagetypeinfoMatch,
   type ZoneMatch,
 } from "./compare.js";
-export { importCapture, type ImportedCapture, type ImportOptions, type ParsedFiles } from "./import.js";
+export { importCapture, type ImportedCapture, type ImportOptions, type MachineWiring, type ParsedFiles } from "./import.js";
 export { reportingWhatIf, type ReportingWhatIf, type ReportingWhatIfOptions } from "./whatif/page-reporting.js";
 export {
   ownerFragmentation,

@@ -49,6 +49,11 @@ export interface PlanInputs {
   /** 1 for every pfn the dump holds allocated. */
   readonly allocated: Uint8Array;
   readonly map: MemoryMap;
+  /**
+   * Without dmesg: pages freed after init_per_zone_wmark_min, inferred from zoneinfo's watermarks
+   * (boot.ts inferLateFrees), counted in the kernel image's zone. @defaultValue 0
+   */
+  readonly inferredLateFreedPages?: number;
 }
 
 /** x86-64 zone bounds (ZONE_DMA < 16 MiB, ZONE_DMA32 < 4 GiB, then Normal). */
@@ -106,6 +111,9 @@ function markedRanges(mark: Uint8Array, v: number, lo: number, hi: number): PfnR
   return out;
 }
 
+/** pfn of 1 MiB: the end of x86's legacy hole (ISA / VGA / BIOS, 0xA0000-0xFFFFF). */
+const ISA_END_PFN = 256;
+
 /** `mark` values: allocated in the dump, reserved for good. */
 const MARK_RESERVED = 2;
 
@@ -132,9 +140,26 @@ export function memoryMap(dmesg: Dmesg | null, iomem: Iomem | null, zoneinfo: re
     ranges = clip(dmesg.e820Usable, 1, Number.MAX_SAFE_INTEGER);
     mapSource = "dmesg e820";
   } else if (zoneinfo !== null && zoneinfo.some((z) => z.startPfn !== null && z.spanned > 0)) {
-    ranges = zoneinfo.filter((z) => z.startPfn !== null && z.spanned > 0).map((z) => ({ startPfn: z.startPfn!, endPfn: z.startPfn! + z.spanned }));
+    const spans: PfnRange[] = [];
+    let holes = false;
+    for (const z of zoneinfo) {
+      if (z.startPfn === null || z.spanned === 0) continue;
+      const s = z.startPfn;
+      const e = s + z.spanned;
+      const missing = z.spanned - z.present;
+      // x86: 640 KiB..1 MiB (pfn 160..256, VGA and BIOS) is never RAM, and e820 marks the EBDA
+      // pages below it reserved too: a DMA zone's missing pages end at pfn 256.
+      if (z.name === "DMA" && missing > 0 && e > ISA_END_PFN && missing <= ISA_END_PFN - s) {
+        spans.push({ startPfn: s, endPfn: ISA_END_PFN - missing }, { startPfn: ISA_END_PFN, endPfn: e });
+        assumptions.push(`memory map from zoneinfo spans: zone DMA's ${missing} missing pages taken as the x86 hole below 1 MiB, [${ISA_END_PFN - missing}, ${ISA_END_PFN})`);
+      } else {
+        spans.push({ startPfn: s, endPfn: e });
+        holes ||= missing !== 0;
+      }
+    }
+    ranges = spans;
     mapSource = "zoneinfo spans";
-    if (zoneinfo.some((z) => z.present !== z.spanned)) assumptions.push("memory map from zoneinfo spans: holes inside a zone are not known and are modelled as memory");
+    if (holes) assumptions.push("memory map from zoneinfo spans: holes inside a zone are not known and are modelled as memory");
   } else {
     const end = Math.ceil(Math.max(dumpEnd, 1) / 2 ** MAX_PAGE_ORDER) * 2 ** MAX_PAGE_ORDER;
     ranges = [{ startPfn: 0, endPfn: end }];
@@ -215,6 +240,12 @@ export function planBoot(inp: PlanInputs): BootPlan {
         `${kernelLate} pages of "Freeing" lines other than the initrd are counted in zone ${ZONE_NAMES[kernelZone]}` +
           (iomem !== null && iomem.kernelImage.length > 0 ? " (iomem's kernel image)" : " (the zone of CONFIG_PHYSICAL_START, 16 MiB: no iomem kernel image)"),
       );
+  } else if ((inp.inferredLateFreedPages ?? 0) > 0) {
+    kernelLate = inp.inferredLateFreedPages!;
+    lateFreedPages = kernelLate;
+    assumptions.push(
+      `no dmesg: ${kernelLate} pages freed after the first watermark setup (initrd, initmem) inferred from zoneinfo's watermarks and protection, counted in zone ${ZONE_NAMES[kernelZone]}`,
+    );
   } else {
     assumptions.push("no dmesg: no memory freed after the first watermark setup is known (initrd, initmem)");
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PG_reserved, ZONE_NAMES } from "@mm/api";
 import { parseBuddyinfo, parsePagetypeinfo } from "@mm/buddy";
-import { importCapture, parseZoneinfo, readCaptureDir, type ImportedCapture } from "@mm/capture";
+import { importCapture, parseZoneinfo, readCaptureDir, watermarksMatch, type ImportedCapture } from "@mm/capture";
 import { FIXTURE_DIR, fixtureDumpAs612, fixtureInput, fixtureText } from "./helpers.js";
 
 const zoneinfo = parseZoneinfo(fixtureText("proc/zoneinfo.txt"));
@@ -74,6 +74,13 @@ describe("importing the 6.1 fixture (decimal PFN, free_ts)", () => {
     expect(again.buddyinfo()).toBe(imp.machine.buddyinfo());
     expect(Buffer.from(again.flags).equals(Buffer.from(imp.machine.flags))).toBe(true);
   });
+
+  it("a rebuild wired to a clock keeps the capture's memory map and watermarks", () => {
+    const wired = imp.rebuild({ clock: { now: () => 5e9 }, hz: 100 });
+    expect(wired.buddyinfo()).toBe(imp.machine.buddyinfo());
+    expect(wired.zones.map((z) => [z.managed, ...z.watermarks, ...z.lowmemReserve])).toEqual(imp.machine.zones.map((z) => [z.managed, ...z.watermarks, ...z.lowmemReserve]));
+    expect(imp.machineOptions.ranges).toEqual(imp.plan.ranges);
+  });
 });
 
 describe("the same allocations in the 6.12 format (hex PFN, no free_ts)", () => {
@@ -113,6 +120,27 @@ describe("derived, not typed in: the fixture with files missing", () => {
     expect(imp.plan.reservedExact[1]).toBe(0x2200 - 0x205d);
     expect(imp.machine.pageFlags(0x2100) & (1 << PG_reserved)).not.toBe(0);
     expectMatchesFixture(imp);
+  });
+
+  it("without dmesg, the late frees come out of zoneinfo's protection and the map out of its spans", () => {
+    const imp = importCapture(fixtureInput({ dmesg: undefined }));
+    const ref = importCapture(readCaptureDir(FIXTURE_DIR).input);
+    expect(imp.plan.mapSource).toBe("zoneinfo spans");
+    // DMA's missing pages are the x86 hole below 1 MiB: the same ranges as dmesg's memblock map
+    expect(imp.plan.ranges).toEqual(ref.plan.ranges);
+    expect(imp.boot.chosenBy).toBe("zoneinfo");
+    expect(watermarksMatch(imp.machine, zoneinfo)).toBe(true);
+    expectMatchesFixture(imp);
+    // dmesg says 1602 pages were freed late; zoneinfo alone pins the count to one lowmem_reserve
+    // step (193 = floor(DMA32 managed at setup / 256)) and the smallest count of it that matches is taken
+    const k = imp.plan.lateFreedPages;
+    const dma32 = zoneinfo.find((z) => z.name === "DMA32")!.managed;
+    const prot = zoneinfo.find((z) => z.name === "DMA")!.protection[1];
+    expect(Math.floor((dma32 - k) / 256)).toBe(prot);
+    expect(Math.floor((dma32 - (k - 1)) / 256)).toBe(prot + 1);
+    expect(Math.floor((dma32 - ref.plan.lateFreedPages) / 256)).toBe(prot);
+    expect(ref.plan.lateFreedPages).toBe(1602);
+    expect(imp.plan.assumptions.some((a) => a.includes(`${k} pages freed after the first watermark setup`))).toBe(true);
   });
 
   it("only the dump: memory is the dump's extent, nothing reserved, every gap free", () => {

@@ -40,10 +40,7 @@ export {
 export { Sim, createSim, withFrames, checkSimInvariants, type SimOptions, type Frames } from "./sim.js";
 export {
   Workload,
-  WorkloadDriver,
   createWorkload,
-  createWorkloadDriver,
-  recordWorkload,
   sampleDist,
   validateDist,
   type Dist,
@@ -52,11 +49,16 @@ export {
   type RefStream,
   type Arrival,
   type ResolvedSite,
+} from "./workload.js";
+export {
+  WorkloadDriver,
+  createWorkloadDriver,
+  recordWorkload,
   type WorkloadTarget,
   type DriverStats,
   type DriverOptions,
   type WorkloadEvent,
-} from "./workload.js";
+} from "./workload-driver.js";
 export {
   bootPreset,
   pageCachePreset,

@@ -7,6 +7,7 @@
  */
 import { MmError } from "@mm/api";
 import { type AnyExperiment, defineExperiment, type RunIO, type RunRequest } from "../experiment.js";
+import { checkFrom, FROM_PARAM, type FromCapture, fromOf } from "../from-capture.js";
 import { type ConfigOf, defineParams, type RawArgs } from "../params.js";
 import { resolveRequest } from "../request.js";
 import { formatJson, formatReport } from "./alloc-stall/format.js";
@@ -19,6 +20,8 @@ export interface AllocStallConfig {
   readonly seed: number;
   /** Shrinks task counts and durations for quick runs (0 < scale <= 1). */
   readonly scale: number;
+  /** Start from a capture's machine instead of the scenario's fresh one. */
+  readonly from?: FromCapture | null;
 }
 
 export const DEFAULT_ALLOC_STALL: AllocStallConfig = { scenarios: Object.keys(SCENARIOS), seed: 1, scale: 1 };
@@ -49,6 +52,7 @@ export const ALLOC_STALL_PARAMS = defineParams({
     doc: "the map over waiters x hold x I/O x kmallocwd timeout (slow-reclaim), over --seeds",
     why: "off: the single run's table; the map is the evidence",
   },
+  from: FROM_PARAM,
 });
 
 type AllocStallParams = ConfigOf<typeof ALLOC_STALL_PARAMS>;
@@ -61,18 +65,23 @@ export function allocStallConfigFromArgs(args: RawArgs): AllocStallConfig {
 
 export function runAllocStall(c: AllocStallConfig, onDone?: () => void, policies: readonly PolicySpec[] = POLICIES): ScenarioResult[] {
   return c.scenarios.map((name) => {
-    const r = runScenario(scenarioByName(name, c.scale), c.seed, policies);
+    const r = runScenario(scenarioByName(name, c.scale), c.seed, policies, c.from ?? null);
     onDone?.();
     return r;
   });
 }
 
-/** The map's policies: warn_alloc and kmallocwd at its threshold, in between, and at its default. */
-export const MAP_POLICIES: readonly PolicySpec[] = [
-  { name: "warn_alloc v4.9", kind: "warn_alloc", version: "4.9" },
-  { name: "kmallocwd 10s", kind: "kmallocwd", timeoutSecs: 10 },
-  { name: "kmallocwd 30s", kind: "kmallocwd", timeoutSecs: 30 },
-  { name: "kmallocwd 60s", kind: "kmallocwd", timeoutSecs: 60 },
+/**
+ * The map's policies: warn_alloc at both sites of its stall check and kmallocwd at warn_alloc's
+ * threshold, in between, and at its default. slow-reclaim allocates nothing with __GFP_NOWARN, so
+ * 4.11 and 4.12–4.14 (which differ only there) are one column; `short` heads the map's columns.
+ */
+export const MAP_POLICIES: readonly (PolicySpec & { readonly short: string })[] = [
+  { name: "warn_alloc v4.9-4.10", short: "warn 4.9-4.10", kind: "warn_alloc", version: "4.9" },
+  { name: "warn_alloc v4.11-4.14", short: "warn 4.11-4.14", kind: "warn_alloc", version: "4.12" },
+  { name: "kmallocwd 10s", short: "kmallocwd 10s", kind: "kmallocwd", timeoutSecs: 10 },
+  { name: "kmallocwd 30s", short: "kmallocwd 30s", kind: "kmallocwd", timeoutSecs: 30 },
+  { name: "kmallocwd 60s", short: "kmallocwd 60s", kind: "kmallocwd", timeoutSecs: 60 },
 ];
 
 /**
@@ -122,24 +131,28 @@ export function runStallMap(ss: readonly number[], onRun?: () => void): StallMap
   });
 }
 
+/** Map column width: "100 [100,100]" plus a gap; 26 + 5 x 15 - trailing gap stays within 100 columns. */
+const COL = 15;
+
 export function formatStallMap(cells: readonly StallMapCell[]): string {
   const ci = (x: { mean: number; lo: number; hi: number }): string =>
     Number.isNaN(x.mean) ? "-" : `${x.mean.toFixed(0)} [${Math.max(0, x.lo).toFixed(0)},${Math.min(100, x.hi).toFixed(0)}]`;
   const lines = [
     `alloc-stall map: slow-reclaim, ${STALL_MAP_DURATION_S} s, seeds 1..${cells[0]?.seeds.length ?? 0}; cells: % of stuck stalls named while`,
-    "blocked, mean [95 % t interval] over seeds (warn_alloc's 0 is its mechanism: see the single run's notes).",
+    "blocked, mean [95 % t interval] over seeds; warn_alloc's 0 is its mechanism (see the single run).",
+    "warn 4.9-4.10 checks after a failed reclaim pass, warn 4.11-4.14 before each pass (9a67f6488eca).",
     "",
-    `${"waiters".padStart(7)}${"hold".padStart(6)}${"io".padStart(5)}${"stalls".padStart(8)}  ` + MAP_POLICIES.map((p) => p.name.padEnd(17)).join(""),
+    `${"waiters".padStart(7)}${"hold".padStart(6)}${"io".padStart(5)}${"stalls".padStart(7)}  ` + MAP_POLICIES.map((p) => p.short.padEnd(COL)).join("").trimEnd(),
   ];
   for (const c of cells) {
-    let l = `${String(c.waiters).padStart(7)}${`${c.holdMs}ms`.padStart(6)}${`${c.ioMs}ms`.padStart(5)}${c.stalls.mean.toFixed(0).padStart(8)}  `;
-    l += c.policies.map((p) => ci(p.blocked).padEnd(17)).join("");
+    let l = `${String(c.waiters).padStart(7)}${`${c.holdMs}ms`.padStart(6)}${`${c.ioMs}ms`.padStart(5)}${c.stalls.mean.toFixed(0).padStart(7)}  `;
+    l += c.policies.map((p) => ci(p.blocked).padEnd(COL)).join("");
     lines.push(l.trimEnd());
   }
   lines.push("", "median latency of the first naming past 10 s, s, mean over seeds:");
   for (const c of cells) {
-    let l = `${String(c.waiters).padStart(7)}${`${c.holdMs}ms`.padStart(6)}${`${c.ioMs}ms`.padStart(5)}${"".padStart(8)}  `;
-    l += c.policies.map((p) => (Number.isNaN(p.latencyS.mean) ? "-" : p.latencyS.mean.toFixed(1)).padEnd(17)).join("");
+    let l = `${String(c.waiters).padStart(7)}${`${c.holdMs}ms`.padStart(6)}${`${c.ioMs}ms`.padStart(5)}${"".padStart(7)}  `;
+    l += c.policies.map((p) => (Number.isNaN(p.latencyS.mean) ? "-" : p.latencyS.mean.toFixed(1)).padEnd(COL)).join("");
     lines.push(l.trimEnd());
   }
   return `${lines.join("\n")}\n`;
@@ -175,9 +188,10 @@ export const allocStall: AnyExperiment = defineExperiment({
     bytes: { kind: "number", unit: "B", doc: "log bytes printed" },
     maxBurstBytes: { kind: "number", unit: "B", doc: "largest single report" },
   },
+  check: (c: AllocStallParams) => checkFrom(ALLOC_STALL_PARAMS, c, ["map"], "the map varies the synthetic slow-reclaim guest"),
   runOne(c: AllocStallParams, seed: number, policy: string | undefined) {
     if (c.scenario.length !== 1) throw new MmError("EINVAL", `alloc-stall runs one scenario per run, got ${c.scenario.join(",")}`);
-    const r = runScenario(scenarioByName(String(c.scenario[0]), c.scale), seed, [specOf(policy ?? POLICIES[0].name)]);
+    const r = runScenario(scenarioByName(String(c.scenario[0]), c.scale), seed, [specOf(policy ?? POLICIES[0].name)], fromOf(c));
     const p = r.policies[0];
     return {
       metrics: {
@@ -198,14 +212,15 @@ export const allocStall: AnyExperiment = defineExperiment({
       const bar = io.progress(req.seeds.length * grid(STALL_MAP_AXES).length, "alloc-stall map");
       const cells = runStallMap(req.seeds, () => bar.tick());
       bar.stop();
-      if (req.json) for (const cell of cells) io.write(`${JSON.stringify({ experiment: "alloc-stall", map: "slow-reclaim", durationS: STALL_MAP_DURATION_S, ...cell })}\n`);
+      const config = { map: "slow-reclaim", durationS: STALL_MAP_DURATION_S, axes: STALL_MAP_AXES, base: SLOW_RECLAIM_DEFAULTS, policies: MAP_POLICIES };
+      if (req.json) for (const cell of cells) io.write(`${JSON.stringify({ experiment: "alloc-stall", config, ...cell })}\n`);
       else io.write(formatStallMap(cells));
       return;
     }
-    const c: AllocStallConfig = { scenarios: req.config.scenario as string[], seed: req.seeds[0] ?? 1, scale: req.config.scale };
+    const c: AllocStallConfig = { scenarios: req.config.scenario as string[], seed: req.seeds[0] ?? 1, scale: req.config.scale, from: fromOf(req.config) };
     const bar = io.progress(c.scenarios.length, "alloc-stall");
     const results = runAllocStall(c, () => bar.tick(), req.policies.map(specOf));
     bar.stop();
-    io.write(req.json ? formatJson(results) : formatReport(results, c.seed));
+    io.write(req.json ? formatJson(results, { scale: c.scale, policies: req.policies, from: c.from?.label ?? null }) : `${c.from != null ? `machine: ${c.from.label}\n` : ""}${formatReport(results, c.seed)}`);
   },
 });

@@ -2,6 +2,7 @@ import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, __GFP_COMP, __GFP_NOWARN } from "@mm/
 import { createMachine } from "@mm/buddy";
 import { createSim, createWorkload, createWorkloadDriver } from "@mm/sim";
 import { type AnyExperiment, defineExperiment, type RunIO, type RunRequest } from "../experiment.js";
+import { FROM_PARAM, type FromCapture, fromOf, checkFrom } from "../from-capture.js";
 import { type ConfigOf, defineParams } from "../params.js";
 
 export interface BuddyinfoResult {
@@ -16,10 +17,12 @@ export interface BuddyinfoResult {
 /**
  * Boots a machine, prints /proc/buddyinfo, runs a mixed kernel + user allocation stream for a few
  * simulated seconds (half the objects still alive at the end), and prints /proc/buddyinfo again.
+ * With `from` the machine is the imported capture (its real layout before the workload, its
+ * allocations kept), else a fresh `memoryMiB` machine.
  */
-export function runBuddyinfo(memoryMiB: number, seed: number, seconds: number): BuddyinfoResult {
+export function runBuddyinfo(memoryMiB: number, seed: number, seconds: number, from: FromCapture | null = null): BuddyinfoResult {
   const sim = createSim({ seed });
-  const machine = createMachine({ memoryBytes: memoryMiB * 1024 * 1024, clock: sim, tasks: sim, thp: true });
+  const machine = from !== null ? from.machine({ clock: sim, tasks: sim }) : createMachine({ memoryBytes: memoryMiB * 1024 * 1024, clock: sim, tasks: sim, thp: true });
   const before = machine.buddyinfo();
   const wl = createWorkload({
     prng: sim.prng.fork("buddyinfo"),
@@ -60,6 +63,7 @@ export const BUDDYINFO_PARAMS = defineParams({
     doc: "simulated seconds of workload",
     why: "2.5x the anon objects' 2 s mean lifetime, so the free lists have churned",
   },
+  from: FROM_PARAM,
 });
 
 type BuddyinfoConfig = ConfigOf<typeof BUDDYINFO_PARAMS>;
@@ -75,17 +79,19 @@ export const buddyinfo: AnyExperiment = defineExperiment({
     freed: { kind: "number", doc: "frees" },
     livePages: { kind: "number", unit: "pages", doc: "pages still allocated at the end" },
   },
+  check: (c: BuddyinfoConfig) => checkFrom(BUDDYINFO_PARAMS, c, ["memory"], "the capture's machine has its own size"),
   runOne(c: BuddyinfoConfig, seed: number) {
-    const r = runBuddyinfo(c.memory, seed, c.seconds);
+    const r = runBuddyinfo(c.memory, seed, c.seconds, fromOf(c));
     return { metrics: { allocated: r.allocated, failed: r.failed, freed: r.freed, livePages: r.livePages } };
   },
   report(req: RunRequest<BuddyinfoConfig>, io: RunIO) {
-    const r = runBuddyinfo(req.config.memory, req.seeds[0] ?? 1, req.config.seconds);
+    const from = fromOf(req.config);
+    const r = runBuddyinfo(req.config.memory, req.seeds[0] ?? 1, req.config.seconds, from);
     if (req.json) {
       io.write(`${JSON.stringify(r)}\n`);
       return;
     }
-    io.write(`# /proc/buddyinfo after boot\n${r.before}\n`);
+    io.write(from === null ? `# /proc/buddyinfo after boot\n${r.before}\n` : `# /proc/buddyinfo of the imported machine (${from.label})\n${r.before}\n`);
     io.write(`# workload: ${r.allocated} allocations (${r.failed} failed), ${r.freed} frees, ${r.livePages} pages still allocated\n`);
     io.write(`# /proc/buddyinfo after the workload\n${r.after}`);
   },

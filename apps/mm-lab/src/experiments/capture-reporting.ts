@@ -2,22 +2,19 @@
  * capture-reporting: free page reporting under each policy, started from a real machine's imported
  * state (`--from <dir>`, @mm/capture) instead of a synthetic guest. One run = one registration on
  * the captured free memory with nothing else running: how much each policy isolates at once and
- * what it reports.
+ * what it reports. `reporting-ab --from <dir>` is the same run under reporting-ab's metric names
+ * (its seam calls {@link reportingAbFromCapture}); the synthetic guest's knobs do not apply there.
  */
-import { MmError } from "@mm/api";
-import { importCapture, readCaptureDir, reportingWhatIf, type ImportedCapture } from "@mm/capture";
+import { MmError, WMARK_LOW, WMARK_MIN } from "@mm/api";
+import { reportingWhatIf, type ReportingWhatIf } from "@mm/capture";
 import { REPORTING_POLICIES } from "@mm/page-reporting";
-import { type AnyExperiment, defineExperiment } from "../experiment.js";
+import Table from "cli-table3";
+import { type AnyExperiment, defineExperiment, type MetricValue, type RunIO, type RunRequest } from "../experiment.js";
+import { FROM_PARAM, type FromCapture, fromOf } from "../from-capture.js";
 import { type ConfigOf, defineParams } from "../params.js";
 
 const PARAMS = defineParams({
-  from: {
-    kind: "text",
-    placeholder: "dir",
-    default: null,
-    doc: "capture directory to start from (page_owner dump + /proc files + dmesg; see `mm-lab import`)",
-    why: "required: the experiment has no synthetic machine of its own",
-  },
+  from: FROM_PARAM,
   reportingOrder: {
     kind: "int",
     min: -1,
@@ -30,16 +27,88 @@ const PARAMS = defineParams({
 
 type Config = ConfigOf<typeof PARAMS>;
 
-/** Imports are deterministic: one per directory and process (a sweep over policies re-uses it). */
-const imported = new Map<string, ImportedCapture>();
+/** reporting-ab's control arm: no reporting device registered. */
+const OFF = "off";
 
-function capture(dir: string): ImportedCapture {
-  let imp = imported.get(dir);
-  if (imp === undefined) {
-    imp = importCapture(readCaptureDir(dir).input);
-    imported.set(dir, imp);
+/**
+ * One registration of `policy` on the imported free memory ("off": none registered, the control:
+ * nothing isolated, nothing reported, the free memory as it is).
+ */
+export function captureReportingRun(from: FromCapture, policy: string, seed: number, reportingOrder = -1): ReportingWhatIf {
+  if (policy !== OFF) return reportingWhatIf(() => from.machine(), { seed, reportingOrder, policies: [policy] })[0];
+  const m = from.capture.machine;
+  const free = m.freePagesTotal();
+  let sumMin = 0;
+  let sumLow = 0;
+  for (const z of m.zones) {
+    if (!z.populated) continue;
+    sumMin += m.zoneWatermark(z.idx, WMARK_MIN);
+    sumLow += m.zoneWatermark(z.idx, WMARK_LOW);
   }
-  return imp;
+  return {
+    policy: OFF,
+    description: "no free page reporting (the control)",
+    freeAtStart: free,
+    peakIsolated: 0,
+    freeAtPeak: free,
+    sumMin,
+    sumLow,
+    belowMin: free < sumMin,
+    belowLow: free < sumLow,
+    passes: 0,
+    reportCalls: 0,
+    reportedPages: 0,
+    markedReported: 0,
+    isolateFailures: 0,
+    discardedPages: 0,
+    discardedPermille: 0,
+  };
+}
+
+const MIB_PAGES = 256;
+
+/**
+ * reporting-ab's metrics of a run started from a capture. The synthetic scenario's metrics (the
+ * service's exit and restart, OOM kills, reclaim) are not measured there: null, which the sweep
+ * tables count apart from the means.
+ */
+export function reportingAbFromCapture(from: FromCapture, seed: number, policy: string | undefined): Readonly<Record<string, MetricValue>> {
+  const r = captureReportingRun(from, policy ?? OFF, seed);
+  return {
+    oom: null,
+    oomKills: null,
+    serviceKilled: null,
+    belowMinMs: null,
+    reclaimStallMs: null,
+    cacheRefaults: null,
+    hostRefaultMib: null,
+    rampMs: null,
+    freedReportablePct: null,
+    peakIsolatedMib: r.peakIsolated / MIB_PAGES,
+    reportCalls: r.reportCalls,
+    hostReturnedAvgMib: null,
+  };
+}
+
+/** The table of a capture run: one row per policy. */
+export function formatCaptureReporting(from: FromCapture, rows: readonly ReportingWhatIf[], seed = 0): string {
+  const t = new Table({
+    head: ["policy", "free at start", "peak isolated", "free at peak", "min/low", "below low", "report calls", "reported", "discarded ‰"],
+    style: { head: [], border: [], compact: true },
+  });
+  for (const r of rows)
+    t.push([r.policy, String(r.freeAtStart), String(r.peakIsolated), String(r.freeAtPeak), `${r.sumMin}/${r.sumLow}`, String(r.belowLow), String(r.reportCalls), String(r.reportedPages), String(r.discardedPermille)]);
+  return `free page reporting on ${from.label}\n(one registration on the imported free memory, nothing else running, seed ${seed}; sizes in 4 KiB pages)\n${t.toString()}\n`;
+}
+
+/** reporting-ab's `run` path with --from: the capture table instead of the synthetic map. */
+export function reportCaptureReporting(req: RunRequest, io: RunIO, reportingOrder = -1): void {
+  const from = fromOf(req.config);
+  if (from === null) throw new MmError("EINVAL", "--from <dir> is required here");
+  const seed = req.seeds[0] ?? 0;
+  const rows = req.policies.map((p) => captureReportingRun(from, p, seed, reportingOrder));
+  if (req.json) for (const r of rows) io.write(`${JSON.stringify({ from: from.dir, digest: from.digest, seed, ...r })}\n`);
+  else io.write(formatCaptureReporting(from, rows, seed));
 }
 
 export const captureReporting: AnyExperiment = defineExperiment({
@@ -62,11 +131,12 @@ export const captureReporting: AnyExperiment = defineExperiment({
     discardedPermille: { kind: "number", unit: "‰", doc: "share of the free memory discarded on the host at the end" },
   },
   check(c: Config) {
-    if (c.from === null) throw new MmError("EINVAL", "capture-reporting needs --from <dir> (a capture directory)");
+    if (fromOf(c) === null) throw new MmError("EINVAL", "capture-reporting needs --from <dir> (a capture directory)");
   },
   runOne(c: Config, seed: number, policy: string | undefined) {
-    const imp = capture(c.from!);
-    const [r] = reportingWhatIf(() => imp.rebuild(), { seed, reportingOrder: c.reportingOrder, ...(policy !== undefined ? { policies: [policy] } : {}) });
+    const from = fromOf(c);
+    if (from === null) throw new MmError("EINVAL", "capture-reporting needs --from <dir> (a capture directory)");
+    const r = captureReportingRun(from, policy ?? REPORTING_POLICIES[0].name, seed, c.reportingOrder);
     return {
       metrics: {
         peakIsolated: r.peakIsolated,

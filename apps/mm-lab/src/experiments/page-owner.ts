@@ -9,6 +9,7 @@ import { MmError, PAGES_PER_SECTION, PAGE_SIZE } from "@mm/api";
 import { readPageOwnerFile } from "@mm/page-owner";
 import Table from "cli-table3";
 import { type AnyExperiment, defineExperiment, type RunIO, type RunRequest } from "../experiment.js";
+import { checkFrom, FROM_PARAM, type FromCapture, fromOf } from "../from-capture.js";
 import { type ConfigOf, defineParams } from "../params.js";
 import { FIXTURE_DUMP, readReplay, replay, type ReplayRecord } from "./page-owner-replay.js";
 import { bootOwnerSystem, type GuardName, type OwnerSystem, runBootWorkload, type StorageName } from "./page-owner-wiring.js";
@@ -77,6 +78,8 @@ export interface Seed000Options {
   readonly arrivals?: number;
   readonly configs?: readonly Seed000Config[];
   readonly onRow?: () => void;
+  /** Start from a capture: its memory map is the machine, its live allocations the replay. */
+  readonly from?: FromCapture | null;
 }
 
 function workloadOn(sys: OwnerSystem, o: Seed000Options): { allocated: number; failed: number } {
@@ -85,11 +88,14 @@ function workloadOn(sys: OwnerSystem, o: Seed000Options): { allocated: number; f
 
 /** Run every configuration on a fresh machine with the same seed and workload. */
 export function runSeed000(o: Seed000Options = {}): Seed000Result {
-  const memoryBytes = o.memoryBytes ?? 4 * 2 ** 30;
+  const from = o.from ?? null;
+  const ranges = from?.capture.plan.ranges;
+  const memoryBytes = ranges !== undefined ? ranges[ranges.length - 1].endPfn * PAGE_SIZE : (o.memoryBytes ?? 4 * 2 ** 30);
   const seed = o.seed ?? 1;
   const rows: Seed000Row[] = [];
+  if (from !== null) o = { ...o, replay: from.allocations() };
   for (const c of o.configs ?? SEED000_CONFIGS) {
-    const sys = bootOwnerSystem({ memoryBytes, seed, era: c.era, storage: c.storage, guard: c.guard });
+    const sys = bootOwnerSystem({ ...(ranges !== undefined ? { ranges } : { memoryBytes }), seed, era: c.era, storage: c.storage, guard: c.guard });
     const w = workloadOn(sys, o);
     sys.machine.checkInvariants();
     const census = sys.owner.census();
@@ -122,7 +128,9 @@ export function runSeed000(o: Seed000Options = {}): Seed000Result {
   const staticReduction = before !== undefined && after !== undefined ? 1 - after.staticBytes / before.staticBytes : NaN;
   const totalReduction = before !== undefined && after !== undefined ? 1 - after.staticPlusDynamic / before.staticBytes : NaN;
   const workload =
-    o.replay != null
+    from !== null
+      ? `the live allocations of ${from.label}, replayed (${new Set(o.replay!.map((r) => r.frames.join("|"))).size} distinct stacks)`
+      : o.replay != null
       ? `replay of ${o.replay.length} allocations from a real 6.1 page_owner dump (${new Set(o.replay.map((r) => r.frames.join("|"))).size} distinct stacks)`
       : `@mm/sim bootPreset, ${o.arrivals ?? 1927} allocations`;
   return {
@@ -211,6 +219,7 @@ export const PAGE_OWNER_PARAMS = defineParams({
     doc: "also boot a 6.1 machine with the same workload and write its debugfs page_owner file here",
     why: "off unless asked: a side file",
   },
+  from: FROM_PARAM,
 });
 
 type PageOwnerConfig = ConfigOf<typeof PAGE_OWNER_PARAMS>;
@@ -250,10 +259,12 @@ export const pageOwner: AnyExperiment = defineExperiment({
     dummyPages: { kind: "number", doc: "allocated pages carrying dummy_handle" },
     failures: { kind: "number", doc: "stack saves that failed" },
   },
+  check: (c: PageOwnerConfig) => checkFrom(PAGE_OWNER_PARAMS, c, ["memoryMib", "replay", "arrivals"], "the capture's memory map is the machine and its dump the replay"),
   runOne(c: PageOwnerConfig, seed: number, policy: string | undefined) {
     const cfg = configById.get(policy ?? "inline8");
     if (cfg === undefined) throw new MmError("EINVAL", `unknown page-owner policy "${policy}"`);
-    const r = runSeed000({ memoryBytes: c.memoryMib * 2 ** 20, seed, replay: cachedReplay(c.replay), arrivals: c.arrivals, configs: [cfg] });
+    const from = fromOf(c);
+    const r = runSeed000({ memoryBytes: c.memoryMib * 2 ** 20, seed, replay: from === null ? cachedReplay(c.replay) : null, arrivals: c.arrivals, configs: [cfg], from });
     const row = r.rows[0];
     return {
       metrics: {
@@ -272,14 +283,16 @@ export const pageOwner: AnyExperiment = defineExperiment({
     const { config: c } = req;
     const memoryBytes = c.memoryMib * 2 ** 20;
     const seed = req.seeds[0] ?? 1;
-    const rp = replayFromArgs(c.replay);
+    const from = fromOf(c);
+    const rp = from !== null ? [...from.allocations()] : replayFromArgs(c.replay);
     const configs = req.policies.map((p) => configById.get(p)!);
     const progress = io.progress(configs.length, "page-owner");
-    const result = runSeed000({ memoryBytes, seed, replay: rp, arrivals: c.arrivals, configs, onRow: () => progress.tick() });
+    const result = runSeed000({ memoryBytes, seed, replay: rp, arrivals: c.arrivals, configs, from, onRow: () => progress.tick() });
     progress.stop();
     io.write(req.json ? `${JSON.stringify(result)}\n` : formatSeed000(result));
     if (c.dump !== null) {
-      const sys = bootOwnerSystem({ memoryBytes, seed, era: "6.1" });
+      const ranges = from?.capture.plan.ranges;
+      const sys = bootOwnerSystem({ ...(ranges !== undefined ? { ranges } : { memoryBytes }), seed, era: "6.1" });
       workloadOn(sys, { replay: rp, arrivals: c.arrivals });
       const text = readPageOwnerFile(sys.owner);
       if (io.writeFile !== undefined) io.writeFile(c.dump, text);

@@ -5,12 +5,15 @@
  * in its own instance, trace-cmd record, or David's re-filter on the failed pfn). Default: one run,
  * one read; `--map`: the map over CPUs x buffer size x read time, seeds 1..n, with intervals.
  */
-import { MmError } from "@mm/api";
+import { MIGRATE_CMA, MmError } from "@mm/api";
 import { type AnyExperiment, defineExperiment, type RunIO, type RunRequest } from "../experiment.js";
+import { checkFrom, FROM_PARAM, fromCapture } from "../from-capture.js";
 import { type ConfigOf, defineParams, type RawArgs } from "../params.js";
 import { resolveRequest } from "../request.js";
+import { defaultJobs } from "../sweep/pool.js";
 import { grid, meanCi, wilson } from "./pin-owner/local-sweep.js";
-import { DEFAULT_CONFIG, type PinOwnerConfig, type PolicySpec, policies, type ReadResult, runPass } from "./pin-owner/run.js";
+import { runMapSeeds } from "./pin-owner/map-pool.js";
+import { DEFAULT_CONFIG, PASS_TICKS, type PinOwnerConfig, type PolicySpec, policies, type ReadResult, runPass } from "./pin-owner/run.js";
 
 const d = DEFAULT_CONFIG;
 
@@ -33,6 +36,7 @@ export const PIN_OWNER_PARAMS = defineParams({
   hotReadsPerSec: { kind: "float", min: 0, max: 1e5, default: d.hotReadsPerSec, doc: "reads of the driver's pages by another task, per second", why: "a composer at 20 Hz holding each reference ~30 ms (model choice)" },
   refilterDelayMs: { kind: "duration", unit: "ms", min: 0, max: 600_000, default: d.refilterDelayMs, doc: "failure to re-filter delay of the re-filter policy", why: "a script on the failure instance's trace_pipe reacts within a second (model choice)" },
   map: { kind: "bool", default: false, axis: false, doc: "the map over CPUs x buffer x read time, over --seeds", why: "off: the single run's table; the map is the evidence" },
+  from: FROM_PARAM,
 });
 
 type PinOwnerParams = ConfigOf<typeof PIN_OWNER_PARAMS>;
@@ -50,6 +54,7 @@ function configOf(c: PinOwnerParams, seed: number): PinOwnerConfig {
     readAtMs: c.readAtMs,
     hotReadsPerSec: c.hotReadsPerSec,
     refilterDelayMs: c.refilterDelayMs,
+    from: c.from,
   };
 }
 
@@ -72,7 +77,10 @@ const fmtS = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
 export function formatPinOwnerTable(config: PinOwnerConfig, rows: readonly ReadResult[]): string {
   const c = config;
   const first = rows[0];
-  let out = `pin-owner: ${c.memoryMb} MiB, CMA 1/${c.cmaDivisor}, ${c.nrCpus} CPUs, ${c.bufferKb} KB/CPU, `;
+  const from = c.from != null ? fromCapture(c.from) : null;
+  const target = from === null ? "" : from.capture.machine.pageblockMt.includes(MIGRATE_CMA) ? "its CMA pageblocks" : "its Movable pageblocks (no CMA)";
+  let out = from === null ? `pin-owner: ${c.memoryMb} MiB, CMA 1/${c.cmaDivisor}, ` : `pin-owner: ${from.label}; target ${target}\n  `;
+  out += `${c.nrCpus} CPUs, ${c.bufferKb} KB/CPU, `;
   out += `${Math.round(first?.putsPerSec ?? 0)} puts/s; seed ${c.seed}\n`;
   out += `driver pins ${c.nrPins} pages at ${c.pinAtMs} ms; cma_alloc fails from ${c.failAtMs} ms every ${c.cmaRetryMs} ms `;
   out += `(${first?.cmaAttempts ?? 0} attempts, last ret ${first?.cmaResult ?? 0});\n`;
@@ -146,13 +154,27 @@ export function mapRun(config: PinOwnerConfig, seed: number, ids: readonly strin
   return runPass({ ...config, seed }, mapSpecs(ids), MAP_AXES.readAtMs).reads.flat();
 }
 
-/** Run the map over `ss`, summarised per cell. */
+/** Run the map over `ss` in this thread, summarised per cell. */
 export function runPinOwnerMap(config: PinOwnerConfig, ss: readonly number[], ids?: readonly string[], onSeed?: () => void): MapCell[] {
   const bySeed = ss.map((s) => {
     const r = mapRun(config, s, ids);
     onSeed?.();
     return r;
   });
+  return summarizeMap(ss, bySeed);
+}
+
+/**
+ * The same map with the seeds on `jobs` worker threads (default: every core). Equal to
+ * runPinOwnerMap (seeds are independent passes, kept in seed order): a test checks it.
+ */
+export async function runPinOwnerMapJobs(config: PinOwnerConfig, ss: readonly number[], ids?: readonly string[], jobs = defaultJobs(), onSeed?: () => void): Promise<MapCell[]> {
+  const bySeed = await runMapSeeds(config, ss, ids, jobs, (s) => mapRun(config, s, ids), onSeed);
+  return summarizeMap(ss, bySeed);
+}
+
+/** Per cell over seeds: the named proportion with its Wilson interval, window and rate with t intervals. */
+function summarizeMap(ss: readonly number[], bySeed: readonly (readonly ReadResult[])[]): MapCell[] {
   const cells: MapCell[] = [];
   const n = bySeed[0].length;
   for (let i = 0; i < n; i++) {
@@ -219,6 +241,7 @@ export const pinOwnerExperiment: AnyExperiment = defineExperiment({
     bytesPerSec: { kind: "number", unit: "B/s", doc: "buffer bytes per simulated second" },
     fileBytes: { kind: "number", unit: "B", doc: "bytes trace-cmd record wrote" },
   },
+  check: (c: PinOwnerParams) => checkFrom(PIN_OWNER_PARAMS, c, ["memoryMb"], "the capture's machine has its own size"),
   runOne(c: PinOwnerParams, seed: number, policy: string | undefined) {
     const spec = policies().find((p) => p.id === policy);
     if (spec === undefined) throw new MmError("EINVAL", `unknown pin-owner policy "${policy}"`);
@@ -238,17 +261,19 @@ export const pinOwnerExperiment: AnyExperiment = defineExperiment({
       },
     };
   },
-  report(req: RunRequest<PinOwnerParams>, io: RunIO): void {
+  async report(req: RunRequest<PinOwnerParams>, io: RunIO): Promise<void> {
     const config = configOf(req.config, req.seeds[0] ?? 1);
     if (req.config.map) {
       const progress = io.progress(req.seeds.length, "pin-owner map");
-      const cells = runPinOwnerMap(config, req.seeds, req.policies, () => progress.tick());
+      const cells = await runPinOwnerMapJobs(config, req.seeds, req.policies, defaultJobs(), () => progress.tick());
       progress.stop();
       if (req.json) for (const c of cells) io.write(`${JSON.stringify({ experiment: "pin-owner", config, ...c })}\n`);
       else io.write(formatPinOwnerMap(config, cells));
       return;
     }
-    const pass = runPass(config, policies().filter((p) => req.policies.includes(p.id)));
+    const bar = io.progress(PASS_TICKS, "pin-owner");
+    const pass = runPass(config, policies().filter((p) => req.policies.includes(p.id)), [config.readAtMs], () => bar.tick());
+    bar.stop();
     const rows = pass.reads[0];
     if (req.json) {
       for (const r of rows) io.write(`${JSON.stringify({ experiment: "pin-owner", config, seed: config.seed, ...r })}\n`);

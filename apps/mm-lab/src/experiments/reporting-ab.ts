@@ -20,6 +20,8 @@ import { centreSeries } from "./reporting/series.js";
 import { mapReportData } from "./reporting/report-data.js";
 import { type PendingReport, reportPath, writePendingReport } from "../report/hook.js";
 import { provenance } from "../provenance.js";
+import { FROM_PARAM, fromOf, checkFrom } from "../from-capture.js";
+import { reportCaptureReporting, reportingAbFromCapture } from "./capture-reporting.js";
 
 /** Where the README's main command writes its report. */
 export const DEFAULT_REPORT = "reports/reporting-ab.html";
@@ -45,7 +47,12 @@ export const REPORTING_AB_PARAMS = defineParams({
   series: { kind: "text", placeholder: "file", default: null, doc: "write the centre's time series per policy (JSON lines: series, policy, seed, t, y)", why: "off unless asked: a side file" },
   report: { kind: "text", placeholder: "file|none", default: null, doc: `also write an HTML report of the map (default ${DEFAULT_REPORT} for a table run, none with --json; "none" for none)`, why: "the README's main command shows its charts; JSON output stays JSON only" },
   timing: { kind: "bool", default: false, doc: "print runs/s and wall time under the table", why: "off: the output stays a function of seed and options" },
+  // --from: one registration per policy on the capture's real free memory (capture-reporting.ts)
+  from: FROM_PARAM,
 });
+
+/** The synthetic guest's knobs: with --from the capture is the guest, so they do not apply. */
+const SYNTHETIC = ["guestMib", "freedMib", "startDelayRatio", "device", "madvisedPct", "cachePct", "filesPct", "backgroundMibps", "delays", "devices", "freed", "guests", "layout", "series", "report"];
 
 export type ReportingAbConfig = ConfigOf<typeof REPORTING_AB_PARAMS>;
 
@@ -175,9 +182,13 @@ export const reportingAb: AnyExperiment = defineExperiment({
   },
   seeds: { first: DEFAULT_MAP.firstSeed, count: DEFAULT_MAP.seeds, why: "6 per cell keeps the 966 runs under a minute on 2 busy cores; Wilson 95 % of 0/6 is [0, 0.39]" },
   metrics: METRICS,
-  check: (c) => void scenarioOf(c, REPORTING_OFF),
-  runOne: reportingAbRunOne,
+  check: (c) => (fromOf(c) !== null ? checkFrom(REPORTING_AB_PARAMS, c, SYNTHETIC, "the capture is the guest") : void scenarioOf(c, REPORTING_OFF)),
+  runOne(c, seed, policy) {
+    const from = fromOf(c);
+    return from === null ? reportingAbRunOne(c, seed, policy) : { metrics: reportingAbFromCapture(from, seed, policy) };
+  },
   async report(req, io) {
+    if (fromOf(req.config) !== null) return reportCaptureReporting(req, io);
     const page = await reportReportingAb(req, io);
     if (page !== null) await writePendingReport(page, io);
   },

@@ -47,7 +47,7 @@ export function barsChart(metric: MetricSpec, policies: readonly string[], cells
     kind: "bars",
     id: `bars-${slug(metric.key)}`,
     title: `${metric.label} per policy`,
-    caption: `${metric.description} Whiskers: the interval.`,
+    caption: `${metric.description}${whiskers.length > 0 ? " Whiskers: the interval." : ""}`,
     points: shown.length,
     svg,
   };

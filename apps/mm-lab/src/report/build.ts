@@ -5,13 +5,15 @@
  */
 import { MmError } from "@mm/api";
 import type { Chart } from "./chart.js";
-import { type Cell, checkReportData, type HeatmapSlice, type MetricSpec, type ReportData } from "./data.js";
+import { type Cell, checkReportData, type ExtraSection, type HeatmapSlice, type MetricSpec, type ReportData } from "./data.js";
 import { barsChart } from "./bars.js";
 import { heatmapCharts } from "./heatmap.js";
 import { tradeoffChart } from "./tradeoff.js";
 import { seriesChart } from "./series.js";
-import { metricDefinitions, metricsTable, provenanceTable } from "./tables.js";
-import { page, type Section } from "./page.js";
+import { profileChart } from "./profile.js";
+import { metricDefinitions, metricsTable, plainTable, profileTable, provenanceTable } from "./tables.js";
+import { esc } from "./format.js";
+import { figure, page, type Section } from "./page.js";
 
 /** A slice's name: "x × y at a=1, b=2". */
 export function sliceName(s: HeatmapSlice): string {
@@ -53,7 +55,20 @@ function plan(d: ReportData): { section: string; render: () => Chart[] }[] {
       },
     });
   }
+  for (const x of d.extra ?? []) for (const p of x.profiles) items.push({ section: `extra:${x.id}`, render: () => [profileChart(p)] });
   return items;
+}
+
+/** An extra section: its text, each profile's chart with its numbers under it, its tables, its verbatim text. */
+function extraSection(x: ExtraSection, charts: readonly Chart[]): Section {
+  const parts: string[] = x.paragraphs.map((p) => `<p>${esc(p)}</p>`);
+  x.profiles.forEach((p, i) => {
+    const c = charts[i];
+    parts.push(`<div class="figures">${c === undefined ? "" : figure(c)}</div>`, profileTable(p));
+  });
+  for (const t of x.tables) parts.push(plainTable(t));
+  for (const p of x.pre) parts.push(`<h3>${esc(p.title)}</h3>\n<pre class="verbatim">${esc(p.text)}</pre>`);
+  return { id: x.id, title: x.title, html: parts.join("\n"), charts: [] };
 }
 
 /** How many steps `buildReport` reports through `tick` (one per chart builder). */
@@ -82,7 +97,9 @@ export function buildReport(d: ReportData, tick?: () => void): string {
   if (tradeoff.length > 0) sections.push({ id: "tradeoff", title: "Trade-off", html: "", charts: tradeoff });
   const series = by.get("series") ?? [];
   if (series.length > 0) sections.push({ id: "series", title: "Time series", html: "", charts: series });
-  sections.push({ id: "numbers", title: "All numbers", html: `${metricsTable(d)}\n${metricDefinitions(d)}`, charts: [] });
+  for (const x of d.extra ?? []) sections.push(extraSection(x, by.get(`extra:${x.id}`) ?? []));
+  // A page of extra sections only (an import without what-ifs) has no cells to list.
+  if (d.cells.length > 0) sections.push({ id: "numbers", title: "All numbers", html: `${metricsTable(d)}\n${metricDefinitions(d)}`, charts: [] });
   sections.push({ id: "provenance", title: "Configuration, seeds, version, revision", html: provenanceTable(d), charts: [] });
   return page(d.title, d.summary, sections);
 }

@@ -4,7 +4,7 @@
  */
 
 /** The chart kinds; the page and the browser test key on them. */
-export type ChartKind = "bars" | "heatmap" | "tradeoff" | "series";
+export type ChartKind = "bars" | "heatmap" | "tradeoff" | "series" | "profile";
 
 /** One rendered chart. */
 export interface Chart {

@@ -78,6 +78,44 @@ export interface Provenance {
   readonly config: JsonValue;
 }
 
+/** A table of plain values, shown as they are (numbers as JavaScript prints them, so they equal the JSON). */
+export interface ReportTable {
+  /** Page-unique; the browser test finds the table by it (`data-table`). */
+  readonly id: string;
+  readonly title: string;
+  readonly caption: string;
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly (string | number | null)[])[];
+  /** Rows of the input left out of `rows` (a size cap), named under the table; 0 or absent: none. */
+  readonly omitted?: number;
+}
+
+/** One value per category (per order, per migratetype) for a few named groups (imported, real): grouped bars. */
+export interface ProfileChart {
+  readonly id: string;
+  readonly title: string;
+  readonly caption: string;
+  readonly xLabel: string;
+  readonly yLabel: string;
+  readonly categories: readonly string[];
+  /** One bar series per group; null = no value (not drawn). */
+  readonly groups: readonly { readonly name: string; readonly values: readonly (number | null)[] }[];
+  /** Digits after the point in the chart's labels and its table. */
+  readonly digits: number;
+}
+
+/** A section of its own (an import's matches and what-ifs, a sweep's runs): text, charts, tables, preformatted text. */
+export interface ExtraSection {
+  readonly id: string;
+  readonly title: string;
+  readonly paragraphs: readonly string[];
+  /** Each is drawn, and its numbers listed in a table under it. */
+  readonly profiles: readonly ProfileChart[];
+  readonly tables: readonly ReportTable[];
+  /** Text shown verbatim (e.g. /sys/kernel/debug/extfrag/unusable_index as the kernel prints it). */
+  readonly pre: readonly { readonly title: string; readonly text: string }[];
+}
+
 /** Everything one report page shows. Arrays are in display order. */
 export interface ReportData {
   readonly experiment: string;
@@ -101,6 +139,8 @@ export interface ReportData {
   readonly cells: readonly Cell[];
   readonly seriesSpecs: readonly SeriesSpec[];
   readonly series: readonly SeriesLine[];
+  /** Sections after the charts and before "All numbers" (absent: none). */
+  readonly extra?: readonly ExtraSection[];
 }
 
 function bad(what: string): never {
@@ -141,5 +181,24 @@ export function checkReportData(d: ReportData): void {
     if (!seriesKeys.has(l.series)) bad(`series "${l.series}" is not in seriesSpecs`);
     if (!policies.has(l.policy)) bad(`series policy "${l.policy}" is not in policies`);
     if (l.t.length !== l.y.length) bad(`series "${l.series}" of "${l.policy}" has ${l.t.length} times but ${l.y.length} values`);
+  }
+  const ids = new Set<string>();
+  const unique = (id: string): void => {
+    if (ids.has(id)) bad(`section, table or chart id "${id}" is used twice`);
+    ids.add(id);
+  };
+  for (const x of d.extra ?? []) {
+    unique(x.id);
+    for (const p of x.profiles) {
+      unique(p.id);
+      for (const g of p.groups) {
+        if (g.values.length !== p.categories.length) bad(`profile "${p.id}" group "${g.name}" has ${g.values.length} values for ${p.categories.length} categories`);
+        for (const v of g.values) if (v !== null && !Number.isFinite(v)) bad(`profile "${p.id}" group "${g.name}" has a value that is not a finite number`);
+      }
+    }
+    for (const t of x.tables) {
+      unique(t.id);
+      for (const r of t.rows) if (r.length !== t.columns.length) bad(`table "${t.id}" has a row of ${r.length} cells for ${t.columns.length} columns`);
+    }
   }
 }

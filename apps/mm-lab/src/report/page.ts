@@ -30,6 +30,8 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .ci{color:#666;font-size:11px}
 .wide{overflow-x:auto}
 thead th{background:#f4f4f4}
+pre.verbatim{background:#f7f7f7;padding:8px;overflow:auto;font-size:12px}
+.note{font-size:12px;color:#444}
 pre.config{background:#f7f7f7;padding:8px;overflow:auto;font-size:12px;max-height:480px}
 dl.defs dt{font-weight:600}dl.defs dd{margin:0 0 6px 16px}
 `.trim();

@@ -27,14 +27,21 @@ export function defaultJobs(): number {
   return availableParallelism();
 }
 
-/** The built worker beside this file, or a bootstrap that loads the .ts worker through tsx. */
-function startWorker(): Worker {
-  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./worker.js", import.meta.url));
+/**
+ * A worker thread running `module`: a built `.js` module directly, a `.ts` source through a
+ * bootstrap that registers tsx first (its hooks must be in place before the worker's module graph
+ * loads) with the `@mm/source` condition. Experiments with their own batched workers use it too.
+ */
+export function startModuleWorker(module: URL): Worker {
+  if (!module.href.endsWith(".ts")) return new Worker(module);
   const tsx = import.meta.resolve("tsx/esm/api");
-  const src = new URL("./worker.ts", import.meta.url).href;
-  // tsx's hooks must be registered before the worker's module graph loads, hence the bootstrap
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(src)}); })`;
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(module.href)}); })`;
   return new Worker(boot, { eval: true, execArgv: ["--conditions=@mm/source"] });
+}
+
+/** The built worker beside this file, or the .ts worker through tsx. */
+function startWorker(): Worker {
+  return startModuleWorker(new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url));
 }
 
 /**

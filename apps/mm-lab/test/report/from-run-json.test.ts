@@ -36,6 +36,45 @@ describe("fromRunJson", () => {
     expect(d.heatmap).not.toBeNull();
   });
 
+  it("keeps the run's own estimates ({value, lo, hi} and {mean, lo, hi}) with their intervals, and finds a map's full planes", () => {
+    const est = (value: number) => ({ value, lo: Math.max(0, value - 0.1), hi: value + 0.1 });
+    // reporting-ab's slices layout: delay x host through (freed 128, guest 1024), freed x guest through (delay 0.5, 4k-host).
+    const docs: unknown[] = [];
+    for (const policy of ["off", "fixed"]) {
+      for (const d of [0.5, 1.1]) for (const dev of ["4k-host", "slow-host"]) docs.push({ policy, point: { startDelayRatio: d, device: dev, freedMiB: 128, guestMiB: 1024 }, pOom: est(d / 2) });
+      for (const f of [64, 256])
+        for (const g of [512, 1024])
+          docs.push({ policy, point: { startDelayRatio: 0.5, device: "4k-host", freedMiB: f, guestMiB: g }, pOom: est(f / 1000), ...(f === 256 && g === 1024 ? { blocked: { mean: 12.5, lo: 10, hi: 15 } } : {}) });
+      docs.push({ policy, point: { startDelayRatio: 0.5, device: "4k-host", freedMiB: 128, guestMiB: 512 }, pOom: est(0.3) });
+    }
+    const d = fromRunJson(docs, "reporting-ab");
+    checkReportData(d);
+    expect(d.axes).toEqual(["startDelayRatio", "device", "freedMiB", "guestMiB"]);
+    expect(d.headline[0]).toBe("pOom");
+    expect(d.heatmap).toBe("pOom");
+    expect(d.heatmapSlices).toEqual([
+      { x: "startDelayRatio", y: "device", fixed: { freedMiB: 128, guestMiB: 1024 } },
+      { x: "freedMiB", y: "guestMiB", fixed: { startDelayRatio: 0.5, device: "4k-host" } },
+    ]);
+    const c = d.cells.find((x) => x.policy === "fixed" && x.params.startDelayRatio === 1.1 && x.params.device === "slow-host");
+    expect(c?.metrics.pOom).toEqual(est(0.55));
+    expect(d.cells.find((x) => "blocked" in x.metrics)?.metrics.blocked).toEqual({ value: 12.5, lo: 10, hi: 15 });
+  });
+
+  it("pin-owner's map: a count of seeds with its Wilson share bounds is the share with those bounds", () => {
+    const doc = (label: string, readAtMs: number, named: number, lo: number, hi: number) => ({ label, nrCpus: 8, bufferKb: 1408, readAtMs, seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], named, namedLo: lo, namedHi: hi, lostEvents: 3 });
+    const d = fromRunJson([doc("a", 3000, 10, 0.7224671969739421, 0.9999999999999999), doc("a", 6000, 5, 0.2366, 0.7634), doc("b", 3000, 0, 0, 0.2775), doc("b", 6000, 0, 0, 0.2775)], "pin-owner");
+    checkReportData(d);
+    expect(d.axes).toEqual(["readAtMs"]);
+    expect(d.metrics.map((m) => m.key)).toEqual(["named", "lostEvents"]);
+    expect(d.cells.map((c) => c.metrics.named)).toEqual([
+      { value: 1, lo: 0.7224671969739421, hi: 1 },
+      { value: 0.5, lo: 0.2366, hi: 0.7634 },
+      { value: 0, lo: 0, hi: 0.2775 },
+      { value: 0, lo: 0, hi: 0.2775 },
+    ]);
+  });
+
   it("per-policy arrays inside a document, scenario as an axis, booleans as shares", () => {
     const docs = [
       { scenario: "a", seed: 1, policies: [{ policy: "p", stalls: 3, caught: true }, { policy: "q", stalls: 5, caught: false }] },

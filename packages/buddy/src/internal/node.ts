@@ -7,12 +7,12 @@
 import { type AllocHooks, type Clock, type GfpEra, MmError, type Order, type Pfn, type TaskContext } from "@mm/api";
 import * as mmApi from "@mm/api";
 import { type BuddyStats, type CpusetInfo, type MachineOptions, noReclaim, type ReclaimPolicy, type ZoneView } from "../api.js";
-import { bytesToPages, normalizeRanges, type PfnRange, type ZoneLayout, zoneSpans } from "../layout.js";
+import { bytesToPages, findZoneMovablePfn, normalizeRanges, type PfnRange, type ZoneLayout, zoneSpans } from "../layout.js";
 import { RatelimitState, WARN_ALLOC_RATELIMIT } from "../ratelimit.js";
 import { DEFAULT_LOWMEM_RESERVE_RATIO } from "../watermarks.js";
 
 // Imported constants bound module-locally for the hot path (why: free-area.ts).
-const { MAX_NR_ZONES, MAX_PAGE_ORDER, MIGRATE_TYPES, PAGEBLOCK_ORDER, PAGES_PER_SECTION, ZONE_DMA, ZONE_DMA32, ZONE_DMA32_END_PFN, ZONE_DMA_END_PFN, ZONE_NAMES, ZONE_NORMAL } = mmApi;
+const { MAX_NR_ZONES, MAX_PAGE_ORDER, MIGRATE_TYPES, PAGEBLOCK_ORDER, PAGES_PER_SECTION, ZONE_DMA, ZONE_DMA32, ZONE_DMA32_END_PFN, ZONE_DMA_END_PFN, ZONE_MOVABLE, ZONE_NAMES, ZONE_NORMAL } = mmApi;
 
 /** One zone's counters. Fields are public for the engine; read them through ZoneView. */
 export class Zone implements ZoneView {
@@ -32,6 +32,13 @@ export class Zone implements ZoneView {
   /** ZONE_BOOSTED_WATERMARK. */
   boostedFlag = false;
   readonly lowmemReserve: number[] = new Array<number>(MAX_NR_ZONES).fill(0);
+  /**
+   * managed pages when __setup_per_zone_wmarks / setup_per_zone_lowmem_reserve last ran (-1:
+   * never). Late frees change managed without recomputing, as in the kernel; the invariant
+   * checker recomputes both from these.
+   */
+  wmarkBasisManaged = -1;
+  lowmemBasisManaged = -1;
   constructor(
     readonly idx: number,
     readonly startPfn: number,
@@ -119,6 +126,8 @@ export class NodeState {
   declare readonly zoneB0: number;
   /** @internal */
   declare readonly zoneB1: number;
+  /** @internal zone_movable_pfn: first pfn of ZONE_MOVABLE (above every pfn when it has none). */
+  declare readonly zoneB2: number;
   /** @internal index of the first list head in `next`/`prev` (= nrPfns). */
   declare readonly listBase: number;
   /** @internal managed zones in zonelist order (highest index first); set by boot. */
@@ -126,6 +135,8 @@ export class NodeState {
 
   // ---- policy knobs and boot state
   minFreeKbytes = 0;
+  /** @internal pages_min of the last __setup_per_zone_wmarks (-1: never). */
+  wmarkBasisPagesMin = -1;
   userMinFreeKbytes = -1;
   declare watermarkScaleFactor: number;
   declare watermarkBoostFactor: number;
@@ -231,10 +242,15 @@ export class NodeState {
     this.nrFreeArr = new Int32Array(MAX_NR_ZONES * this.nrOrders);
     this.freeMask = new Int32Array(MAX_NR_ZONES * MIGRATE_TYPES);
 
-    const spans = zoneSpans(ranges, layout);
+    const movablecore = opts.movablecore ?? 0;
+    if (!(Number.isSafeInteger(movablecore) && movablecore >= 0)) throw new MmError("BAD_CONFIG", `movablecore ${movablecore}`);
+    if (movablecore > 0 && layout !== "x86-64") throw new MmError("BAD_CONFIG", "movablecore needs the x86-64 zone layout");
+    const zmp = findZoneMovablePfn(ranges, layout, bytesToPages(movablecore), maxOrder);
+    const spans = zoneSpans(ranges, layout, zmp);
     this.zones = spans.map((s) => new Zone(s.idx, s.startPfn, s.endPfn, s.present));
     this.zoneB0 = layout === "x86-64" ? ZONE_DMA_END_PFN : 0;
     this.zoneB1 = layout === "x86-64" ? ZONE_DMA32_END_PFN : 0;
+    this.zoneB2 = zmp > 0 ? zmp : 0x7fffffff;
 
     this.watermarkScaleFactor = opts.watermarkScaleFactor ?? 10;
     this.watermarkBoostFactor = opts.watermarkBoostFactor ?? 15000;
@@ -253,8 +269,9 @@ export class NodeState {
   }
 }
 
-/** page_zonenum(): zones are pfn intervals with fixed boundaries on x86-64. */
+/** page_zonenum(): zones are pfn intervals with fixed boundaries on x86-64, ZONE_MOVABLE on top. */
 export function zoneIdxOf(s: NodeState, pfn: number): number {
+  if (pfn >= s.zoneB2) return ZONE_MOVABLE;
   return pfn < s.zoneB0 ? ZONE_DMA : pfn < s.zoneB1 ? ZONE_DMA32 : ZONE_NORMAL;
 }
 

@@ -45,20 +45,22 @@ function framesText(s: OwnerState, frames: Uint32Array, n: number): string {
 /** print_page_owner(): one record of the debugfs file. */
 function printPageOwner(s: OwnerState, pfn: Pfn, frames: Uint32Array): string {
   const t = s.traits;
-  const gfp = s.gfp[pfn];
+  const a = s.a;
+  const r = s.alloc[pfn];
+  const gfp = a.gfp[r];
   const mem = s.memory;
   let out =
     `Page allocated via order ${s.order[pfn]}, mask ${formatGfpMask(gfp, t.gfpNames)}, ` +
-    `pid ${s.pid[pfn]}, tgid ${s.tgid[pfn]} (${s.commText(s.comm[pfn])}), ts ${s.ts[pfn]} ns` +
-    (t.debugfsFreeTs ? `, free_ts ${s.freeTs[pfn]} ns\n` : "\n");
+    `pid ${a.pid[r]}, tgid ${a.tgid[r]} (${s.commText(a.comm[r])}), ts ${a.ts[r]} ns` +
+    (t.debugfsFreeTs ? `, free_ts ${s.f.freeTs[s.free[pfn]]} ns\n` : "\n");
   out +=
     `PFN ${t.pfnHex ? `0x${pfn.toString(16)}` : pfn} type ${MIGRATETYPE_NAMES[gfpMigratetype(gfp)]} ` +
     `Block ${Math.floor(pfn / PAGEBLOCK_NR_PAGES)} type ${MIGRATETYPE_NAMES[mem.pageblockMigratetype(pfn)]} ` +
     `Flags ${formatPageFlags(mem.pageFlags(pfn), mem.pageNode(pfn), mem.pageZone(pfn))}\n`;
   const n = s.allocStack(pfn, frames);
   out += framesText(s, frames, n);
-  const r = s.reason[pfn];
-  if (r !== -1) out += `Page has been migrated, last migrate reason: ${MIGRATE_REASON_NAMES[r]}\n`;
+  const reason = a.reason[r];
+  if (reason !== -1) out += `Page has been migrated, last migrate reason: ${MIGRATE_REASON_NAMES[reason]}\n`;
   const memcg = mem.memcg?.(pfn) ?? null;
   if (memcg !== null) {
     if (memcg.objcgs) out += "Slab cache page\n";
@@ -105,7 +107,7 @@ export function readPageOwner(po: PageOwner, pos: number, count: number = PAGE_S
     if ((f & OWNER) === 0 || (f & ALLOCATED) === 0) continue;
     if (pfn % (1 << s.order[pfn]) !== 0) continue; // tail pages of high-order allocations
     // Inline storage has no handle; a page with no frames is what "handle 0" means there.
-    const hasStack = s.handle[pfn] !== 0 || s.allocStack(pfn, frames) !== 0;
+    const hasStack = s.a.handle[s.alloc[pfn]] !== 0 || s.allocStack(pfn, frames) !== 0;
     if (!hasStack) continue;
     const text = printPageOwner(s, pfn, frames);
     // scnprintf into a kbuf of min(count, PAGE_SIZE): a record that does not fit is -ENOMEM.
@@ -138,29 +140,32 @@ export function dumpPageOwner(po: PageOwner, pfn: Pfn): string[] {
   const f = s.flags[pfn];
   if ((f & OWNER) === 0) return ["page_owner info is not present (never set?)"];
   const t = s.traits;
-  const gfp = s.gfp[pfn];
+  const a = s.a;
+  const ar = s.alloc[pfn];
+  const fr = s.free[pfn];
+  const gfp = a.gfp[ar];
   const lines: string[] = [];
   lines.push((f & ALLOCATED) !== 0 ? "page_owner tracks the page as allocated" : "page_owner tracks the page as freed");
   lines.push(
     `page last allocated via order ${s.order[pfn]}, migratetype ${MIGRATETYPE_NAMES[gfpMigratetype(gfp)]}, ` +
-      `gfp_mask ${formatGfpMask(gfp, t.gfpNames)}, pid ${s.pid[pfn]}, tgid ${s.tgid[pfn]} (${s.commText(s.comm[pfn])}), ` +
-      `ts ${s.ts[pfn]}, free_ts ${s.freeTs[pfn]}`,
+      `gfp_mask ${formatGfpMask(gfp, t.gfpNames)}, pid ${a.pid[ar]}, tgid ${a.tgid[ar]} (${s.commText(a.comm[ar])}), ` +
+      `ts ${a.ts[ar]}, free_ts ${s.f.freeTs[fr]}`,
   );
   const frames = new Uint32Array(PAGE_OWNER_STACK_DEPTH);
   const n = s.allocStack(pfn, frames);
-  if (n === 0 && s.handle[pfn] === 0) lines.push("page_owner allocation stack trace missing");
+  if (n === 0 && a.handle[ar] === 0) lines.push("page_owner allocation stack trace missing");
   else for (let i = 0; i < n; i++) lines.push(` ${s.symbols.symbolize(frames[i])}`);
-  const fh = s.freeHandle[pfn];
+  const fh = s.f.freeHandle[fr];
   if (fh === 0) {
     lines.push("page_owner free stack trace missing");
   } else {
     lines.push(
-      t.dumpFreePid ? `page last free pid ${s.freePid[pfn]} tgid ${s.freeTgid[pfn]} stack trace:` : "page last free stack trace:",
+      t.dumpFreePid ? `page last free pid ${s.f.freePid[fr]} tgid ${s.f.freeTgid[fr]} stack trace:` : "page last free stack trace:",
     );
     const fn = s.fetch(fh, frames);
     for (let i = 0; i < fn; i++) lines.push(` ${s.symbols.symbolize(frames[i])}`);
   }
-  const r = s.reason[pfn];
+  const r = a.reason[ar];
   if (r !== -1) lines.push(`page has been migrated, last migrate reason: ${MIGRATE_REASON_NAMES[r]}`);
   return lines;
 }
@@ -264,7 +269,7 @@ export function mixedBlockCounts(po: PageOwner, zone: OwnerZone): number[] {
       if (mem.pageReserved(pfn)) continue;
       if (!s.pageExt.hasPageExt(pfn)) continue;
       if ((s.flags[pfn] & ALLOCATED) === 0) continue;
-      if (blockMt !== gfpMigratetype(s.gfp[pfn])) {
+      if (blockMt !== gfpMigratetype(s.a.gfp[s.alloc[pfn]])) {
         count[blockMt === MIGRATE_CMA ? MIGRATE_MOVABLE : blockMt]++;
         pfn = blockEnd;
         break;

@@ -83,6 +83,7 @@ function initEarlyAllocatedPages(s: OwnerCore): void {
 /** __set_page_owner_handle(page_ext, early_handle, 0, 0) for one page. */
 function markEarly(s: OwnerCore, pfn: Pfn): void {
   const task = s.tasks.current();
+  const r = writeAlloc(s, pfn, pfn + 1, s.earlyHandle, 0, 0, task);
   if (s.inline) {
     // v3.19-v4.6 captured the init path's own trace for early pages.
     const t = s.raw;
@@ -91,10 +92,9 @@ function markEarly(s: OwnerCore, pfn: Pfn): void {
     const n = copyStack(task, 0, DUMMY_STACK_DEPTH, t);
     task.pop();
     task.pop();
-    s.nrEntries[pfn] = n;
-    s.trace.set(t.subarray(0, n), pfn * 8);
+    s.a.nrEntries[r] = n;
+    s.a.trace.set(t.subarray(0, n), r * 8);
   }
-  writeAlloc(s, pfn, pfn + 1, s.earlyHandle, 0, 0, task);
 }
 
 function alignUp(x: number, a: number): number {

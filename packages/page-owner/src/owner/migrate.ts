@@ -1,12 +1,14 @@
 /**
  * Migration and split: `__split_page_owner`, `__folio_copy_owner` and
- * `__set_page_owner_migrate_reason`, per era.
+ * `__set_page_owner_migrate_reason`, per era. Writes that touch some pages of a shared record copy
+ * it first (records.ts), so the other pages keep theirs.
  * @see mm/page_owner.c (6.1: __split_page_owner(page, nr), head-only __folio_copy_owner;
  *   6.10+: __split_page_owner(page, old_order, new_order), whole-folio __folio_copy_owner via
  *   __update_page_owner_handle / __update_page_owner_free_handle and the handle swap)
  */
 import { MmError, type MigrateReason, type Order, type Pfn } from "@mm/api";
 import { OWNER_BITS, type OwnerCore } from "./owner-core.js";
+import { assignRange, ownRecord, rewriteRange } from "./records.js";
 
 /**
  * split_page_owner(page, old_order, new_order): every base page of the old block gets order
@@ -26,10 +28,16 @@ export function splitPageOwner(s: OwnerCore, pfn: Pfn, oldOrder: Order, newOrder
 /** folio_copy_owner + set_page_owner_migrate_reason, after a successful migration. */
 export function migratePageOwner(s: OwnerCore, oldPfn: Pfn, newPfn: Pfn, reason: MigrateReason): void {
   if (!s.inited || !s.pageExt.hasPageExt(oldPfn) || !s.pageExt.hasPageExt(newPfn)) return;
+  const a = s.a;
+  const f = s.f;
+  const oldRec = s.alloc[oldPfn];
   if (!s.traits.folioCopy) {
     // 6.1 __folio_copy_owner: the head record only; free_ts takes the old *ts* (a quirk of 6.0-6.10).
-    copyOne(s, oldPfn, newPfn);
-    s.freeTs[newPfn] = s.ts[oldPfn];
+    copyAlloc(s, oldPfn, newPfn, newPfn + 1);
+    const ts = a.ts[oldRec];
+    rewriteRange(f, s.free, newPfn, newPfn + 1, (r) => {
+      f.freeTs[r] = ts;
+    });
     s.flags[newPfn] |= OWNER_BITS;
   } else {
     // 6.9+: __update_page_owner_handle(new, old's handle, order, gfp, reason, ts, pid, tgid,
@@ -37,40 +45,37 @@ export function migratePageOwner(s: OwnerCore, oldPfn: Pfn, newPfn: Pfn, reason:
     // old->free_pid, old->free_tgid, old->free_ts_nsec), then the old folio takes the stack that
     // allocated the destination, so both frees balance the stack counts.
     const n = 1 << s.order[oldPfn];
-    const migrateHandle = s.handle[newPfn];
-    const freeTs = s.freeTs[oldPfn];
+    const migrateHandle = a.handle[s.alloc[newPfn]];
+    const oldFree = s.free[oldPfn];
+    const freeTs = f.freeTs[oldFree];
     // Kernel bug reproduced: __update_page_owner_free_handle ignores its pid/tgid arguments and
     // stores current->pid / current->tgid, so the new folio's free pid and tgid become the
     // migrating task's (kcompactd, ...), not the old folio's. With handle 0 it leaves free_handle
     // alone, so dump_page_owner pairs the migrating task's pid with an older free stack.
     const task = s.tasks.current();
-    const freePid = s.traits.migrateFreePidFromCurrent ? task.pid : s.freePid[oldPfn];
-    const freeTgid = s.traits.migrateFreePidFromCurrent ? task.tgid : s.freeTgid[oldPfn];
-    for (let i = 0; i < n; i++) {
-      copyOne(s, oldPfn, newPfn + i);
-      s.freeTs[newPfn + i] = freeTs;
-      s.freePid[newPfn + i] = freePid;
-      s.freeTgid[newPfn + i] = freeTgid;
-      s.flags[newPfn + i] |= OWNER_BITS;
-    }
-    s.handle.fill(migrateHandle, oldPfn, oldPfn + n);
+    const freePid = s.traits.migrateFreePidFromCurrent ? task.pid : f.freePid[oldFree];
+    const freeTgid = s.traits.migrateFreePidFromCurrent ? task.tgid : f.freeTgid[oldFree];
+    copyAlloc(s, oldPfn, newPfn, newPfn + n);
+    rewriteRange(f, s.free, newPfn, newPfn + n, (r) => {
+      f.freeTs[r] = freeTs;
+      f.freePid[r] = freePid;
+      f.freeTgid[r] = freeTgid;
+    });
+    for (let i = 0; i < n; i++) s.flags[newPfn + i] |= OWNER_BITS;
+    rewriteRange(a, s.alloc, oldPfn, oldPfn + n, (r) => {
+      a.handle[r] = migrateHandle;
+    });
   }
   // set_page_owner_migrate_reason(newpage, reason): the head only.
-  s.reason[newPfn] = reason;
+  a.reason[ownRecord(a, s.alloc, newPfn)] = reason;
 }
 
-/** Copy the allocation side of one record (order, gfp, reason, handle, pid, tgid, ts, comm). */
-function copyOne(s: OwnerCore, from: Pfn, to: Pfn): void {
-  s.order[to] = s.order[from];
-  s.gfp[to] = s.gfp[from];
-  s.reason[to] = s.reason[from];
-  s.handle[to] = s.handle[from];
-  s.pid[to] = s.pid[from];
-  s.tgid[to] = s.tgid[from];
-  s.ts[to] = s.ts[from];
-  s.comm[to] = s.comm[from];
-  if (s.inline) {
-    s.nrEntries[to] = s.nrEntries[from];
-    s.trace.copyWithin(to * 8, from * 8, from * 8 + 8);
-  }
+/** The allocation side of the old head (order, gfp, reason, handle, pid, tgid, ts, comm) onto [to, end). */
+function copyAlloc(s: OwnerCore, from: Pfn, to: Pfn, end: Pfn): void {
+  const a = s.a;
+  const src = s.alloc[from];
+  const r = a.take(end - to);
+  a.copy(src, r);
+  assignRange(a, s.alloc, to, end, r);
+  s.order.fill(s.order[from], to, end);
 }

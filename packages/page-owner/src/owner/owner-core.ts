@@ -9,6 +9,7 @@ import { PAGE_EXT_OWNER, PAGE_EXT_OWNER_ALLOCATED, type PageExt, type PageExtCli
 import { PAGE_OWNER_STACK_DEPTH, type OwnerDepot, type OwnerMemoryView, type RecursionGuard, type ShadowTaskContext } from "./api.js";
 import type { EraTraits } from "./era.js";
 import type { StackCounts } from "./stack-counts.js";
+import { AllocRecords, FreeRecords } from "./records.js";
 import type { TraceMemo } from "./trace-memo.js";
 
 /** PAGE_EXT_OWNER | PAGE_EXT_OWNER_ALLOCATED as a mask. */
@@ -20,27 +21,19 @@ export const CLEAR_OWNER = ~OWNER_BITS;
 /** Up to this many pages a record is written with plain stores rather than fill() calls. */
 export const SMALL_RUN = 16;
 
-/** page_owner's page_ext fields (struct-of-arrays; the C layout is only accounted). */
+/**
+ * page_owner's page_ext fields, per page: the order (split_page_owner rewrites it page by page)
+ * and two indices into the shared record tables (records.ts). 9 bytes a page plus page_ext's flags
+ * word; the C layout of struct page_owner is only accounted (era.ts).
+ */
 export const DEPOT_FIELDS = {
   order: { kind: "u8" },
-  reason: { kind: "i8" },
-  gfp: { kind: "u32" },
-  handle: { kind: "u32" },
-  freeHandle: { kind: "u32" },
-  ts: { kind: "f64" },
-  freeTs: { kind: "f64" },
-  comm: { kind: "u32" },
-  pid: { kind: "i32" },
-  tgid: { kind: "i32" },
-  freePid: { kind: "i32" },
-  freeTgid: { kind: "i32" },
+  alloc: { kind: "u32" },
+  free: { kind: "u32" },
 } as const;
-export const INLINE_FIELDS = {
-  ...DEPOT_FIELDS,
-  nrEntries: { kind: "u8" },
-  trace: { kind: "u32", per: 8 },
-} as const;
-export type OwnerFields = typeof INLINE_FIELDS;
+/** Inline storage keeps its 8 frames in the allocation records too. */
+export const INLINE_FIELDS = DEPOT_FIELDS;
+export type OwnerFields = typeof DEPOT_FIELDS;
 
 /** What the constructor resolves before the state exists. */
 export interface OwnerConfig {
@@ -116,19 +109,15 @@ export class OwnerCore {
   // Per-page arrays, bound in init (typed as empty until then).
   flags = new Uint32Array(0);
   order = new Uint8Array(0);
-  reason = new Int8Array(0);
-  gfp = new Uint32Array(0);
-  handle = new Uint32Array(0);
-  freeHandle = new Uint32Array(0);
-  ts = new Float64Array(0);
-  freeTs = new Float64Array(0);
-  comm = new Uint32Array(0);
-  pid = new Int32Array(0);
-  tgid = new Int32Array(0);
-  freePid = new Int32Array(0);
-  freeTgid = new Int32Array(0);
-  nrEntries = new Uint8Array(0);
-  trace = new Uint32Array(0);
+  /** Index into `a` (allocation side) and `f` (free side) per page; 0 = the zeroed record. */
+  alloc = new Uint32Array(0);
+  free = new Uint32Array(0);
+  /** The record tables the per-page indices point into. */
+  readonly a: AllocRecords;
+  readonly f = new FreeRecords();
+  /** The last records written (hooks.ts shares an equal one instead of writing another). */
+  lastAlloc = 0;
+  lastFree = 0;
 
   constructor(c: OwnerConfig, ownFrame: (name: string) => number) {
     this.traits = c.traits;
@@ -146,6 +135,7 @@ export class OwnerCore {
     this.depth = c.depth;
     this.skip = c.traits.skip;
     this.memo = c.memo;
+    this.a = new AllocRecords(c.inline);
     this.allocOuter = ownFrame(c.traits.allocFrames[0]);
     this.allocInner = ownFrame(c.traits.allocFrames[1]);
     this.freeOuter = ownFrame(c.traits.freeFrames[0]);
@@ -157,21 +147,8 @@ export class OwnerCore {
     const d = client.data;
     this.flags = client.flags as Uint32Array<ArrayBuffer>;
     this.order = d.order;
-    this.reason = d.reason;
-    this.gfp = d.gfp;
-    this.handle = d.handle;
-    this.freeHandle = d.freeHandle;
-    this.ts = d.ts;
-    this.freeTs = d.freeTs;
-    this.comm = d.comm;
-    this.pid = d.pid;
-    this.tgid = d.tgid;
-    this.freePid = d.freePid;
-    this.freeTgid = d.freeTgid;
-    if (this.inline) {
-      this.nrEntries = d.nrEntries;
-      this.trace = d.trace;
-    }
+    this.alloc = d.alloc;
+    this.free = d.free;
   }
 }
 

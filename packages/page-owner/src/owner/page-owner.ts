@@ -24,6 +24,7 @@ import { initPageOwner } from "./init.js";
 import { checkOwnerInvariants, ownerCensus, type OwnerCensus } from "./invariants.js";
 import { migratePageOwner, splitPageOwner } from "./migrate.js";
 import { DEPOT_FIELDS, INLINE_FIELDS, OwnerCore, type OwnerFields } from "./owner-core.js";
+import type { AllocRecords, FreeRecords } from "./records.js";
 import type { StackCounts } from "./stack-counts.js";
 import { inlineStorage } from "./storage.js";
 import { TraceMemo } from "./trace-memo.js";
@@ -45,17 +46,11 @@ export interface OwnerState {
   readonly pageExt: PageExt;
   readonly flags: Uint32Array;
   readonly order: Uint8Array;
-  readonly reason: Int8Array;
-  readonly gfp: Uint32Array;
-  readonly handle: Uint32Array;
-  readonly freeHandle: Uint32Array;
-  readonly ts: Float64Array;
-  readonly freeTs: Float64Array;
-  readonly comm: Uint32Array;
-  readonly pid: Int32Array;
-  readonly tgid: Int32Array;
-  readonly freePid: Int32Array;
-  readonly freeTgid: Int32Array;
+  /** Per page: the allocation record in `a`, the free record in `f` (records.ts). */
+  readonly alloc: Uint32Array;
+  readonly free: Uint32Array;
+  readonly a: AllocRecords;
+  readonly f: FreeRecords;
   readonly counts: StackCounts | null;
   commText(id: number): string;
   /** Allocation stack of a page into `out`; returns the frame count. */
@@ -129,7 +124,7 @@ export class PageOwner {
       (name) => symbols.intern(OWN_FRAME_TEXT[name]),
     );
     this.clientSize = ownerClientSize(era, this.storage);
-    const fields = (inline ? INLINE_FIELDS : DEPOT_FIELDS) as OwnerFields;
+    const fields: OwnerFields = inline ? INLINE_FIELDS : DEPOT_FIELDS;
     const s = this.s;
     this.client = options.pageExt.register({
       name: "page_owner",
@@ -188,23 +183,25 @@ export class PageOwner {
     const stack = new Uint32Array(PAGE_OWNER_STACK_DEPTH);
     const n = this.allocStack(pfn, stack);
     const free = new Uint32Array(PAGE_OWNER_STACK_DEPTH);
-    const fn = this.fetch(s.freeHandle[pfn], free);
+    const a = s.alloc[pfn];
+    const fr = s.free[pfn];
+    const fn = this.fetch(s.f.freeHandle[fr], free);
     return {
       pfn,
       owner: (f & (1 << PAGE_EXT_OWNER)) !== 0,
       allocated: (f & (1 << PAGE_EXT_OWNER_ALLOCATED)) !== 0,
       order: s.order[pfn],
-      gfp: s.gfp[pfn],
-      lastMigrateReason: s.reason[pfn],
-      handle: s.handle[pfn],
-      freeHandle: s.freeHandle[pfn],
-      tsNsec: s.ts[pfn],
-      freeTsNsec: s.freeTs[pfn],
-      pid: s.pid[pfn],
-      tgid: s.tgid[pfn],
-      comm: s.comms[s.comm[pfn]],
-      freePid: s.freePid[pfn],
-      freeTgid: s.freeTgid[pfn],
+      gfp: s.a.gfp[a],
+      lastMigrateReason: s.a.reason[a],
+      handle: s.a.handle[a],
+      freeHandle: s.f.freeHandle[fr],
+      tsNsec: s.a.ts[a],
+      freeTsNsec: s.f.freeTs[fr],
+      pid: s.a.pid[a],
+      tgid: s.a.tgid[a],
+      comm: s.comms[s.a.comm[a]],
+      freePid: s.f.freePid[fr],
+      freeTgid: s.f.freeTgid[fr],
       stack: [...stack.subarray(0, n)],
       freeStack: [...free.subarray(0, fn)],
     };
@@ -213,12 +210,13 @@ export class PageOwner {
   /** Allocation stack of a page (inline slots or depot) into out; the frame count. */
   allocStack(pfn: Pfn, out: Uint32Array): number {
     const s = this.s;
+    const r = s.alloc[pfn];
     if (s.inline) {
-      const n = s.nrEntries[pfn];
-      for (let i = 0; i < n; i++) out[i] = s.trace[pfn * 8 + i];
+      const n = s.a.nrEntries[r];
+      for (let i = 0; i < n; i++) out[i] = s.a.trace[r * 8 + i];
       return n;
     }
-    return this.fetch(s.handle[pfn], out);
+    return this.fetch(s.a.handle[r], out);
   }
 
   /** stack_depot_fetch through the storage's depot (0 frames for handle 0 or inline storage). */
@@ -239,17 +237,10 @@ export class PageOwner {
       pageExt: s.pageExt,
       flags: s.flags,
       order: s.order,
-      reason: s.reason,
-      gfp: s.gfp,
-      handle: s.handle,
-      freeHandle: s.freeHandle,
-      ts: s.ts,
-      freeTs: s.freeTs,
-      comm: s.comm,
-      pid: s.pid,
-      tgid: s.tgid,
-      freePid: s.freePid,
-      freeTgid: s.freeTgid,
+      alloc: s.alloc,
+      free: s.free,
+      a: s.a,
+      f: s.f,
       counts: s.counts,
       commText: (id) => s.comms[id],
       allocStack: (pfn, out) => this.allocStack(pfn, out),

@@ -70,6 +70,15 @@ export function formatTable(results: readonly ScenarioResult[]): string {
   return out.join("\n");
 }
 
+/** Whose printk format a policy's sample lines follow (for the dmesg excerpt's heading). */
+export function formatSource(policy: string): string {
+  if (policy.startsWith("warn_alloc v4.9")) return "warn_alloc of v4.9 (v4.10: same text, 4.10 gfp bits)";
+  if (policy.startsWith("warn_alloc v4.11")) return "warn_alloc of v4.11 (nodemask, cpuset line)";
+  if (policy.startsWith("warn_alloc")) return "warn_alloc of v4.12-v4.14";
+  if (policy.includes("bounded")) return "this project's bounded report after kmallocwd's lines";
+  return "kmallocwd v6, Tetsuo Handa, \"mm: Add memory allocation watchdog kernel thread\", linux-mm";
+}
+
 /** A few lines of each mechanism's output, in dmesg's format, from the first scenario where it printed. */
 export function formatDmesg(results: readonly ScenarioResult[]): string {
   const out: string[] = [];
@@ -79,7 +88,7 @@ export function formatDmesg(results: readonly ScenarioResult[]): string {
       const kind = p.policy.startsWith("warn_alloc") ? p.policy : p.policy.includes("bounded") ? "kmallocwd bounded" : "kmallocwd";
       if (shown.has(kind) || p.sample.length === 0) continue;
       shown.add(kind);
-      out.push(`dmesg, ${p.policy} (${r.scenario}):`);
+      out.push(`dmesg, ${p.policy} (${r.scenario}); format: ${formatSource(p.policy)}`);
       for (const l of p.sample.slice(0, 4)) out.push(`  ${l}`);
     }
   }
@@ -90,16 +99,18 @@ export function formatDmesg(results: readonly ScenarioResult[]): string {
 export function formatReport(results: readonly ScenarioResult[], seed: number): string {
   const lines = [
     `alloc-stall: seed ${seed}, HZ ${HZ}; policies watch the same runs (printing does not change the model)`,
-    "warn_alloc v4.9 and v4.11-4.13 differ in the line (nodemask, cpuset) and in whether __GFP_NOWARN",
-    "  silences the stall line; the check itself sits at the same place of the retry loop in both.",
+    "warn_alloc by release: 4.9-4.10 test the stall timer after a failed reclaim pass (just before",
+    "  should_reclaim_retry); 4.11-4.14 at the top of every retry, before reclaim (moved by 9a67f6488eca).",
+    "  4.11+ add the nodemask and cpuset lines; 4.12-4.14 pass gfp_mask & ~__GFP_NOWARN. Either site runs",
+    "  only in the stalling task itself.",
     ...results.map(describeTruth),
     formatTable(results),
     "stalls: slow-path allocations lasting >= 10 s (ground truth); stuck: blocked inside the allocator at",
     "  10 s (I/O, the shrinker mutex, too_many_isolated, an OOM notifier); named: a line named it in flight;",
     "  blocked: a stuck stall named before its task got back to the retry loop; seen: named or counted in a",
     "  bounded report's group line; lat med: median of first naming minus (start + 10 s), stuck stalls, s.",
-    "mechanism, not a measurement: warn_alloc's check runs only when the stalling task comes back to the retry",
-    "  loop, so its 'blocked' column is 0 by construction; kmallocwd reads per-task records from its own thread.",
+    "mechanism, not a measurement: warn_alloc's check (at either site) runs in the stalling task between reclaim",
+    "  passes, so its 'blocked' column is 0 by construction; kmallocwd reads per-task records from its own thread.",
     "like with like: kmallocwd 10s uses warn_alloc's threshold; kmallocwd 60s is its posted default. Both rows",
     "  are shown; neither is picked. kmallocwd scans every timeout s and reports tasks stalled >= timeout/2.",
     formatDmesg(results),
@@ -107,7 +118,8 @@ export function formatReport(results: readonly ScenarioResult[], seed: number): 
   return `${lines.join("\n")}\n`;
 }
 
-/** JSON lines: one object per scenario (samples of the printed lines included). */
-export function formatJson(results: readonly ScenarioResult[]): string {
-  return results.map((r) => JSON.stringify(r, (_k, v: unknown) => (typeof v === "number" && Number.isNaN(v) ? null : v))).join("\n") + "\n";
+/** JSON lines: one object per scenario, with its seed and the run's configuration (samples of the printed lines included). */
+export function formatJson(results: readonly ScenarioResult[], config: { readonly scale: number; readonly policies: readonly string[]; readonly from: string | null }): string {
+  const nan = (_k: string, v: unknown) => (typeof v === "number" && Number.isNaN(v) ? null : v);
+  return results.map((r) => JSON.stringify({ experiment: "alloc-stall", config: { scenario: r.scenario, ...config }, ...r }, nan)).join("\n") + "\n";
 }

@@ -5,9 +5,11 @@
  */
 import { MmError } from "@mm/api";
 import { createMachine } from "@mm/buddy";
+import type { FromCapture } from "../../from-capture.js";
 import { createSim } from "@mm/sim";
 import {
   AllocStallModel,
+  DEFAULT_HZ,
   DEFAULT_MEMALLOC_TASK_TIMEOUT_SECS,
   DEFAULT_REPORT_BOUND,
   MemallocTable,
@@ -18,11 +20,13 @@ import {
   StallLedger,
   summarizeStalls,
   WarnAllocStall,
+  type WarnAllocVersion,
 } from "@mm/alloc-watchdog";
 import { buddyStallAllocator } from "./allocator.js";
 import type { Scenario } from "./scenarios.js";
 
-export const HZ = 250;
+/** CONFIG_HZ of the runs: @mm/alloc-watchdog's default (HZ_250, the Kconfig default). */
+export const HZ = DEFAULT_HZ;
 
 /** The reporting policies compared, in table order. */
 export interface PolicySpec {
@@ -31,14 +35,12 @@ export interface PolicySpec {
   readonly timeoutSecs?: number;
   readonly bounded?: boolean;
   /**
-   * warn_alloc by version. The check sits at the same place in both (after the failed
-   * get_page_from_freelist, before direct reclaim: 63f53dea0c98 in 4.9, still there in the 4.15
-   * removal diff). "4.9": the v4.9 line and warn_alloc(gfp_mask, ...), so __GFP_NOWARN silences
-   * the stall line. "4.11-4.13": the v4.10+ line (", nodemask=(null)" and the cpuset line) and
-   * warn_alloc(gfp_mask & ~__GFP_NOWARN, ...) ("__GFP_NOWARN shouldn't suppress stall warnings"),
-   * until Mikulas Patocka's "respect the __GFP_NOWARN flag" put 4.9's rule back in 4.14.
+   * warn_alloc by release (@mm/alloc-watchdog's WARN_ALLOC_VERSIONS, read in each release's
+   * mm/page_alloc.c): 4.9–4.10 check after reclaim and honour __GFP_NOWARN; 4.11 checks before
+   * reclaim (9a67f6488eca) and prints the nodemask and cpuset lines; 4.12–4.14 also pass
+   * gfp_mask & ~__GFP_NOWARN (822519634142).
    */
-  readonly version?: "4.9" | "4.11-4.13";
+  readonly version?: WarnAllocVersion;
 }
 
 /**
@@ -46,8 +48,9 @@ export interface PolicySpec {
  * warn_alloc's own threshold (10 s), both always shown; the bounded report at 10 s.
  */
 export const POLICIES: readonly PolicySpec[] = [
-  { name: "warn_alloc v4.9", kind: "warn_alloc", version: "4.9" },
-  { name: "warn_alloc v4.11-4.13", kind: "warn_alloc", version: "4.11-4.13" },
+  { name: "warn_alloc v4.9-4.10", kind: "warn_alloc", version: "4.9" },
+  { name: "warn_alloc v4.11", kind: "warn_alloc", version: "4.11" },
+  { name: "warn_alloc v4.12-4.14", kind: "warn_alloc", version: "4.12" },
   { name: `kmallocwd ${DEFAULT_MEMALLOC_TASK_TIMEOUT_SECS}s (default)`, kind: "kmallocwd", timeoutSecs: DEFAULT_MEMALLOC_TASK_TIMEOUT_SECS },
   { name: "kmallocwd 10s", kind: "kmallocwd", timeoutSecs: 10 },
   { name: "kmallocwd 10s bounded", kind: "kmallocwd", timeoutSecs: 10, bounded: true },
@@ -125,10 +128,11 @@ function closeBurst(m: Meter): void {
   m.burst = 0;
 }
 
-export function runScenario(sc: Scenario, seed: number, policies: readonly PolicySpec[] = POLICIES): ScenarioResult {
+/** `from`: start from a capture's machine (its zones, watermarks and allocations) instead of a fresh `sc.memoryMiB` one. */
+export function runScenario(sc: Scenario, seed: number, policies: readonly PolicySpec[] = POLICIES, from: FromCapture | null = null): ScenarioResult {
   if (!Number.isSafeInteger(seed)) throw new MmError("EINVAL", `seed must be an integer, got ${seed}`);
   const sim = createSim({ seed });
-  const machine = createMachine({ memoryBytes: sc.memoryMiB << 20, clock: sim, hz: HZ });
+  const machine = from !== null ? from.machine({ clock: sim, hz: HZ }) : createMachine({ memoryBytes: sc.memoryMiB << 20, clock: sim, hz: HZ });
   const allocator = buddyStallAllocator(machine);
   const prng = sim.prng.fork("alloc-stall");
   const model = new AllocStallModel({
@@ -163,15 +167,14 @@ export function runScenario(sc: Scenario, seed: number, policies: readonly Polic
   policies.forEach((p, i) => {
     const m = meters[i];
     if (p.kind === "warn_alloc") {
-      const v49 = (p.version ?? "4.9") === "4.9";
       const w = new WarnAllocStall({
         tasks: model,
         clock: sim,
         log: sink(m, () => sim.now()),
         hz: HZ,
-        layout: v49 ? "4.9" : "4.14",
-        honorNowarn: v49,
-        cpuset: !v49,
+        version: p.version ?? "4.9",
+        // CONFIG_CPUSETS, as distribution kernels had: 4.11+ print the cpuset line
+        cpuset: true,
         observer: ledger.observer(i),
       });
       model.addObserver(w);

@@ -219,11 +219,19 @@ export interface PassDetail {
   readonly wallMs: number;
 }
 
+/** How many progress ticks a pass reports (`runPass`'s onTick). */
+export const PASS_TICKS = 100;
+
 /**
  * Run the workload once with the given setups attached and read them at `readsAtMs` (sorted,
  * each > releaseAtMs is not required). Reading does not consume (the `trace` file).
  */
-export function runPass(config: PinOwnerConfig, specs: readonly PolicySpec[], readsAtMs: readonly number[] = [config.readAtMs]): PassDetail {
+export function runPass(
+  config: PinOwnerConfig,
+  specs: readonly PolicySpec[],
+  readsAtMs: readonly number[] = [config.readAtMs],
+  onTick?: () => void,
+): PassDetail {
   const world = new PinOwnerWorld(config);
   const { sim, machine } = world;
   world.fill();
@@ -235,7 +243,8 @@ export function runPass(config: PinOwnerConfig, specs: readonly PolicySpec[], re
     // The workload draws CPUs from config.nrCpus; a setup with fewer folds them (the map's 1-CPU row).
     const cpuOf = (): number => world.cpu % nrCpus;
     const bufferKb = spec.bufferKb ?? config.bufferKb;
-    const depot = createStackDepot({ memoryBytes: config.memoryMb << 20 });
+    // stack_hash_order follows totalram: the capture's with --from
+    const depot = createStackDepot({ memoryBytes: config.from != null ? machine.totalramPages() * 4096 : config.memoryMb << 20 });
     const sink: EventSink = spec.sink === "page_pinner" ? pagePinnerRing() : percpuFtrace({ nrCpus, bufferSizeKb: bufferKb, cpuOf });
     // trace-all as a developer runs it: the failure event in its own instance (instances/fail).
     const failSink = spec.tracer === "all" ? percpuFtrace({ nrCpus, bufferSizeKb: TRACE_BUF_SIZE_DEFAULT / 1024, cpuOf, instance: "fail" }) : null;
@@ -335,6 +344,9 @@ export function runPass(config: PinOwnerConfig, specs: readonly PolicySpec[], re
   const out: ReadResult[][] = [];
   const bufferText = new Map<string, string>();
   const holderText = new Map<string, string>();
+  // onTick fires PASS_TICKS times over the simulated span up to the last read (a progress bar).
+  const tickNs = ((reads[reads.length - 1] ?? 0) * ms) / PASS_TICKS;
+  let nextTick = t0 + tickNs;
   for (let ri = 0; ri < reads.length; ri++) {
     const end = t0 + reads[ri] * ms;
     // An arrival past this read stays pending for the next segment, so reading changes nothing.
@@ -345,6 +357,10 @@ export function runPass(config: PinOwnerConfig, specs: readonly PolicySpec[], re
       next = -1;
       sim.runUntil(t);
       world.step();
+      if (onTick !== undefined && t >= nextTick) {
+        nextTick += tickNs;
+        onTick();
+      }
     }
     sim.runUntil(end);
     const seconds = (end - t0) / 1e9;

@@ -10,6 +10,8 @@ import {
   GFP_HIGHUSER_MOVABLE,
   GFP_USER,
   MIGRATE_CMA,
+  MIGRATE_MOVABLE,
+  WMARK_HIGH,
   MR_CONTIG_RANGE,
   type Pfn,
   PG_active,
@@ -23,6 +25,7 @@ import { type BuddyMachine, createMachine } from "@mm/buddy";
 import { allocContigMigrateRange, COMPACT_CLUSTER_MAX, type ContigOps, type ContigResult } from "./contig.js";
 import type { PageStateReader } from "@mm/pin-owner";
 import { createSim, type Prng, type Sim, type SimTask } from "@mm/sim";
+import { fromCapture } from "../../from-capture.js";
 
 /** PAGEVEC_SIZE / the lru_add folio batch: 15 folios before release_pages drains it (6.1). */
 export const LRU_BATCH = 15;
@@ -104,6 +107,8 @@ export interface WorkloadConfig {
   readonly nrPins: number;
   /** CPUs the tasks run on (the CPU of each operation is drawn uniformly). */
   readonly nrCpus: number;
+  /** A capture directory to start from (its machine, allocations and pageblocks), or null. */
+  readonly from?: string | null;
 }
 
 const KIND_NONE = 0;
@@ -138,6 +143,8 @@ export class PinOwnerWorld implements PageStateReader {
   readonly machine: BuddyMachine;
   readonly cmaStart: Pfn;
   readonly cmaEnd: Pfn;
+  /** Migratetype of the target area: CMA, or Movable on a capture without CMA (alloc_contig_pages' target). */
+  readonly targetMt: number;
   private readonly prng: Prng;
   private readonly frames: Record<PathName, Uint32Array>;
   // struct page fields the workload owns, by pfn
@@ -179,19 +186,20 @@ export class PinOwnerWorld implements PageStateReader {
   constructor(readonly config: WorkloadConfig) {
     this.sim = createSim({ seed: config.seed });
     const sim = this.sim;
-    const nrPages = (config.memoryMb << 20) / 4096;
-    this.machine = createMachine({
-      memoryBytes: config.memoryMb << 20,
-      cma: { nrPages: Math.floor(nrPages / config.cmaDivisor) },
-      clock: sim,
-      tasks: sim,
-      seed: config.seed,
-    });
+    let nrPages = (config.memoryMb << 20) / 4096;
+    const from = config.from != null ? fromCapture(config.from) : null;
+    this.machine =
+      from !== null
+        ? from.machine({ clock: sim, tasks: sim })
+        : createMachine({ memoryBytes: config.memoryMb << 20, cma: { nrPages: Math.floor(nrPages / config.cmaDivisor) }, clock: sim, tasks: sim, seed: config.seed });
     const m = this.machine;
+    // A capture keeps its allocations (the real holders): the workload's shares are of what is free above the high watermarks.
+    if (from !== null) nrPages = Math.max(0, m.freePagesTotal() - m.zones.reduce((a, z) => a + (z.populated ? m.zoneWatermark(z.idx, WMARK_HIGH) : 0), 0));
+    this.targetMt = m.pageblockMt.includes(MIGRATE_CMA) ? MIGRATE_CMA : MIGRATE_MOVABLE;
     let lo = -1;
     let hi = -1;
     for (let pb = 0; pb << m.pageblockOrder < m.endPfn; pb++) {
-      if (m.pageblockMt[pb] !== MIGRATE_CMA) continue;
+      if (m.pageblockMt[pb] !== this.targetMt) continue;
       if (lo < 0) lo = pb << m.pageblockOrder;
       hi = (pb + 1) << m.pageblockOrder;
     }
@@ -424,7 +432,7 @@ export class PinOwnerWorld implements PageStateReader {
   pin(): number {
     this.onCpu();
     const m = this.machine;
-    const ok = (p: Pfn): boolean => p >= this.cmaStart && p < this.cmaEnd && this.kind[p] === KIND_CACHE && m.pageCount(p) === 1;
+    const ok = (p: Pfn): boolean => p >= this.cmaStart && p < this.cmaEnd && this.kind[p] === KIND_CACHE && m.pageCount(p) === 1 && this.targetRange(p);
     const start = this.prng.below(Math.max(1, this.cacheLen));
     for (let i = 0; i < this.cacheLen; i++) {
       const p = this.cache[(start + i) % this.cacheLen];
@@ -467,10 +475,18 @@ export class PinOwnerWorld implements PageStateReader {
     });
   }
 
+  /** Every pageblock of the range cma_alloc would ask for around `p` has the target type (start_isolate_page_range refuses others). */
+  private targetRange(p: Pfn): boolean {
+    const { startPfn, endPfn } = this.cmaRange(p);
+    const m = this.machine;
+    for (let q = startPfn; q < endPfn; q += 1 << m.pageblockOrder) if (m.pageblockMt[q >>> m.pageblockOrder] !== this.targetMt) return false;
+    return true;
+  }
+
   /** The range cma_alloc asks for: the aligned one holding the driver's buffer. */
-  cmaRange(): { startPfn: Pfn; endPfn: Pfn } {
+  cmaRange(around: Pfn = this.pinned): { startPfn: Pfn; endPfn: Pfn } {
     const n = this.config.cmaAllocPages;
-    const target = this.pinned >= 0 ? this.pinned : this.cmaStart;
+    const target = around >= 0 ? around : this.cmaStart;
     const startPfn = Math.max(this.cmaStart, Math.floor(target / n) * n);
     return { startPfn, endPfn: Math.min(this.cmaEnd, startPfn + n) };
   }
@@ -491,7 +507,7 @@ export class PinOwnerWorld implements PageStateReader {
     if (ret === 0) {
       this.drain(t, "drainForContig");
       this.enter(t, "contigMigrate");
-      ret = m.allocContigRange(startPfn, endPfn);
+      ret = m.allocContigRange(startPfn, endPfn, this.targetMt);
       this.leave(t);
       if (ret === 0) m.freeContigRange(startPfn, endPfn - startPfn);
     }

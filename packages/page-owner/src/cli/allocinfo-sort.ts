@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// The `allocinfo_sort` bin (see its --help).
+
+import { runAllocinfoSort } from "../analyzer/allocinfo/program.js";
+
+for (const s of [process.stdout, process.stderr]) {
+  s.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
+process.exitCode = await runAllocinfoSort(process.argv.slice(2), {
+  stdout: (d) => process.stdout.write(d),
+  stderr: (d) => process.stderr.write(d),
+  stdin: process.stdin,
+});
