@@ -8,17 +8,13 @@ import { type Gfp, MmError } from "@mm/api";
 import * as mmApi from "@mm/api";
 import { type NodeState } from "./internal/node.js";
 import * as pageState from "./page-state.js";
-import * as freeAreaRoom from "./free-area.js";
-import * as rmqueueRoom from "./rmqueue.js";
-import { ALLOC_WMARK_MASK } from "./zone-wmark.js";
-import * as zoneWmarkRoom from "./zone-wmark.js";
+import { delFromFreeList } from "./free-area.js";
+import { expand, reserveHighatomicPageblock, rmqueue, rmqueueBoosted } from "./rmqueue.js";
+import { ALLOC_WMARK_MASK, watermarkFast, wmarkPages } from "./zone-wmark.js";
 
-// Imported constants and functions bound module-locally for the hot path (why: free-area.ts).
+// Imported constants bound module-locally for the hot path (why: free-area.ts).
 const { __GFP_COMP, __GFP_MOVABLE, ALLOC_CMA, ALLOC_HARDER, ALLOC_NO_WATERMARKS, ALLOC_NOFRAGMENT, ALLOC_OOM, GFP_ZONEMASK, MIGRATE_TYPES, MIGRATE_MOVABLE, ZONE_DMA, ZONE_DMA32, ZONE_MOVABLE, ZONE_NORMAL } = mmApi;
 const { PB_ALLOC, PB_HEAD, PB_MOVABLE, PB_TAIL } = pageState;
-const { delFromFreeList } = freeAreaRoom;
-const { expand, reserveHighatomicPageblock, rmqueue, rmqueueBoosted } = rmqueueRoom;
-const { watermarkFast, wmarkPages } = zoneWmarkRoom;
 
 /**
  * GFP_ZONE_TABLE / GFP_ZONE_BAD (include/linux/gfp.h) for x86-64 without HIGHMEM, indexed by

@@ -8,9 +8,9 @@ import * as mmApi from "@mm/api";
 import { type NodeState, type Zone } from "./internal/node.js";
 import * as pageState from "./page-state.js";
 
-// Module-local bindings of what the hot path imports: V8 reads an imported binding through its
-// module cell at every use, a module-local const is one context slot (bench/anchor/count.mjs,
-// order0_batch: constants 883 -> 736 instructions per op, the rooms' functions too 743 -> 703).
+// Module-local bindings of the constants used on the hot path: V8 reads an imported binding
+// through its module cell at every use, a module-local const is one context slot
+// (bench/anchor/count.mjs, order0_batch: 883 -> 736 instructions per op).
 const { MIGRATE_CMA, MIGRATE_TYPES } = mmApi;
 const { PB_BUDDY, PB_LRU } = pageState;
 

@@ -7,16 +7,13 @@
  * or pageblock order, onto the pcp list) would branch off before __free_one_page().
  */
 import * as mmApi from "@mm/api";
-import * as freeAreaRoom from "./free-area.js";
-import { type NodeState } from "./internal/node.js";
-import * as nodeRoom from "./internal/node.js";
+import { addToFreeList, delFromFreeList, modFreepageState } from "./free-area.js";
+import { type NodeState, zoneIdxOf } from "./internal/node.js";
 import * as pageState from "./page-state.js";
 
-// Imported constants and functions bound module-locally for the hot path (why: free-area.ts).
+// Imported constants bound module-locally for the hot path (why: free-area.ts).
 const { MIGRATE_ISOLATE, MIGRATE_PCPTYPES } = mmApi;
 const { PB_BUDDY, PB_HEAD, PB_MOVABLE } = pageState;
-const { addToFreeList, delFromFreeList, modFreepageState } = freeAreaRoom;
-const { zoneIdxOf } = nodeRoom;
 
 // fpi_t flags of __free_one_page.
 export const FPI_NONE = 0;

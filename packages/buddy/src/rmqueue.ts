@@ -11,16 +11,12 @@
  */
 import * as mmApi from "@mm/api";
 import { ALLOC_KSWAPD } from "./api.js";
-import * as freeAreaRoom from "./free-area.js";
-import { type NodeState, type Zone } from "./internal/node.js";
-import * as nodeRoom from "./internal/node.js";
-import * as kswapdRoom from "./kswapd.js";
+import { addToFreeList, delFromFreeList, modFreepageState, moveFreepagesBlock, moveToFreeList, relabelWithoutMerge, setPageblockMt } from "./free-area.js";
+import { listHead, type NodeState, type Zone } from "./internal/node.js";
+import { wakeupKswapd } from "./kswapd.js";
 
-// Imported constants and functions bound module-locally for the hot path (why: free-area.ts).
+// Imported constants bound module-locally for the hot path (why: free-area.ts).
 const { ALLOC_CMA, ALLOC_HARDER, ALLOC_NOFRAGMENT, MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_MOVABLE, MIGRATE_PCPTYPES, MIGRATE_RECLAIMABLE, MIGRATE_TYPES, MIGRATE_UNMOVABLE } = mmApi;
-const { addToFreeList, delFromFreeList, modFreepageState, moveFreepagesBlock, moveToFreeList, relabelWithoutMerge, setPageblockMt } = freeAreaRoom;
-const { listHead } = nodeRoom;
-const { wakeupKswapd } = kswapdRoom;
 
 /** fallbacks[] (6.1): the order in which other free lists are raided; the rest have none. */
 const FALLBACKS: readonly (readonly number[])[] = [
