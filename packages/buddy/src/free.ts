@@ -6,10 +6,14 @@
  * Per-cpu lists: free_the_page() branches off to free_unref_page() (order <= PAGE_ALLOC_COSTLY_ORDER
  * or pageblock order, onto the pcp list; pcp.ts through s.pcp) before __free_one_page().
  */
-import { MIGRATE_ISOLATE, MIGRATE_PCPTYPES } from "@mm/api";
+import * as mmApi from "@mm/api";
 import { addToFreeList, delFromFreeList, modFreepageState } from "./free-area.js";
 import { type NodeState, zoneIdxOf } from "./internal/node.js";
-import { PB_BUDDY, PB_HEAD, PB_MOVABLE } from "./page-state.js";
+import * as pageState from "./page-state.js";
+
+// Imported constants bound module-locally for the hot path (why: free-area.ts).
+const { MIGRATE_ISOLATE, MIGRATE_PCPTYPES } = mmApi;
+const { PB_BUDDY, PB_HEAD, PB_MOVABLE } = pageState;
 
 // fpi_t flags of __free_one_page.
 export const FPI_NONE = 0;
@@ -26,7 +30,6 @@ export function freeOnePage(s: NodeState, pfn: number, order: number, mt: number
   if (mt !== MIGRATE_ISOLATE) modFreepageState(s.zones[zi], 1 << order, mt);
   const flags = s.flags;
   const ord = s.order;
-  const pbo = s.pageblockOrder;
   const maxO = s.maxOrder;
   let buddy = 0;
   while (order < maxO) {
@@ -34,25 +37,26 @@ export function freeOnePage(s: NodeState, pfn: number, order: number, mt: number
     // page_is_buddy: PageBuddy with the same order. Zone boundaries are max-order aligned, so a
     // buddy is always in the same zone.
     if ((flags[buddy] & PB_BUDDY) === 0 || ord[buddy] !== order) break;
-    if (order >= pbo) {
-      const bmt = s.pageblockMt[buddy >>> pbo];
-      if (mt !== bmt && (mt >= MIGRATE_PCPTYPES || bmt >= MIGRATE_PCPTYPES)) break;
-    }
+    if (order >= s.pageblockOrder && !mergeableTypes(s, mt, buddy)) break;
     delFromFreeList(s, buddy, zi, order);
     pfn &= buddy;
     order++;
   }
-  let toTail: boolean;
+  let toTail = false;
   if (fpi & FPI_TO_TAIL) toTail = true;
-  else if (order >= maxO - 1) toTail = false;
-  else {
+  else if (order < maxO - 1) {
     // buddy_merge_likely: is the buddy of the combined block free at order + 1?
-    const higher = buddy & pfn;
-    const hb = higher ^ (1 << (order + 1));
+    const hb = (buddy & pfn) ^ (1 << (order + 1));
     toTail = (flags[hb] & PB_BUDDY) !== 0 && ord[hb] === order + 1;
   }
   addToFreeList(s, pfn, zi, order, mt, toTail);
   if ((fpi & FPI_SKIP_REPORT_NOTIFY) === 0 && s.freeNotify !== null) s.freeNotify(order);
+}
+
+/** At and above pageblock_order: merge unless one side is isolate/CMA/highatomic and the types differ. */
+function mergeableTypes(s: NodeState, mt: number, buddy: number): boolean {
+  const bmt = s.pageblockMt[buddy >>> s.pageblockOrder];
+  return mt === bmt || (mt < MIGRATE_PCPTYPES && bmt < MIGRATE_PCPTYPES);
 }
 
 /** free_the_page -> __free_pages_ok: free_pages_prepare (hooks), then __free_one_page. */
@@ -76,13 +80,15 @@ export function freeThePage(s: NodeState, pfn: number, order: number): void {
  * page stays allocated (order 0) until its last put, as the kernel does.
  */
 export function freePagesRef(s: NodeState, pfn: number, order: number): void {
-  const head = (s.flags[pfn] & PB_HEAD) !== 0;
   const c = --s.refcount[pfn];
   const puts = s.putHooks;
   for (let i = 0; i < puts.length; i++) puts[i].put(pfn, c);
   if (c === 0) freeThePage(s, pfn, order);
-  else if (!head && order > 0) {
-    s.order[pfn] = 0;
-    while (order-- > 0) freeThePage(s, pfn + (1 << order), order);
-  }
+  else if (order > 0 && (s.flags[pfn] & PB_HEAD) === 0) freeTailPages(s, pfn, order);
+}
+
+/** __free_pages with references left on a non-compound block: free all but the first page. */
+function freeTailPages(s: NodeState, pfn: number, order: number): void {
+  s.order[pfn] = 0;
+  while (order-- > 0) freeThePage(s, pfn + (1 << order), order);
 }

@@ -74,6 +74,9 @@ export function checkInvariants(m: NodeState): PageCensus[] {
           if (mt === MIGRATE_CMA) freeCma += 1 << o;
           p = next[p];
         }
+        const listed = next[s] !== s;
+        if (listed !== (((m.freeMask[z * MIGRATE_TYPES + mt] >>> o) & 1) === 1))
+          fail(`zone ${z} order ${o} mt ${mt}: freeMask says ${listed ? "empty" : "non-empty"}`);
       }
       if (blocks !== m.nrFreeArr[z * m.nrOrders + o]) fail(`zone ${z} order ${o}: nr_free ${m.nrFreeArr[z * m.nrOrders + o]} but ${blocks} listed`);
     }

@@ -177,8 +177,7 @@ export class BuddyMachine extends NodeState implements PageSource, ReportableFre
    * @returns the first pfn, or -1 when the allocation failed (warn_alloc may have printed).
    */
   allocPages(order: Order, gfp: Gfp): Pfn {
-    if (!(order >= 0 && order <= this.maxOrder && (order | 0) === order))
-      throw new MmError("BAD_ORDER", `order ${order} is not in 0..${this.maxOrder}`, { order });
+    if (!(order >= 0 && order <= this.maxOrder && (order | 0) === order)) this.checkOrder(order);
     return allocPagesNode(this, order, gfp);
   }
 
@@ -238,18 +237,23 @@ export class BuddyMachine extends NodeState implements PageSource, ReportableFre
    * page stays allocated (order 0) until its last put, as the kernel does.
    */
   freePages(pfn: Pfn, order: Order): void {
-    // Inline range checks: this is the hot path of every workload.
-    if (!(pfn >= 0 && pfn < this.endPfn && (pfn | 0) === pfn) || !isPresent(this, pfn)) this.checkPfn(pfn);
-    if (!(order >= 0 && order <= this.maxOrder && (order | 0) === order)) this.checkOrder(order);
-    const f = this.flags[pfn];
-    if ((f & PB_ALLOC) === 0) throw notAllocated(this, pfn, "free", false);
-    if (this.order[pfn] !== order)
-      throw new MmError("WRONG_ORDER", `free of pfn ${pfn} with order ${order}, allocated with order ${this.order[pfn]}`, {
-        pfn,
-        order,
-        allocated: this.order[pfn],
-      });
+    // The hot path of every workload: one test covers range, PageAlloc and the order (a hole or
+    // a pfn past the end is never PB_ALLOC; a stored order is always valid). badFree() then
+    // finds which check failed, in the order the checks are documented.
+    if (!(pfn >= 0 && pfn < this.endPfn && (pfn | 0) === pfn) || (this.flags[pfn] & PB_ALLOC) === 0 || this.order[pfn] !== order)
+      this.badFree(pfn, order);
     freePagesRef(this, pfn, order);
+  }
+
+  private badFree(pfn: Pfn, order: Order): never {
+    this.checkPfn(pfn);
+    this.checkOrder(order);
+    if ((this.flags[pfn] & PB_ALLOC) === 0) throw notAllocated(this, pfn, "free", false);
+    throw new MmError("WRONG_ORDER", `free of pfn ${pfn} with order ${order}, allocated with order ${this.order[pfn]}`, {
+      pfn,
+      order,
+      allocated: this.order[pfn],
+    });
   }
 
   /** page_ref_count() of the page (of its compound head for tails). */

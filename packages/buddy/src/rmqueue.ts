@@ -9,22 +9,14 @@
  * Per-cpu lists: rmqueue() tries rmqueue_pcplist() (pcp.ts, through s.pcp) before rmqueue_buddy();
  * rmqueue_bulk refills them with rmqueueInner (__rmqueue); the list's migratetype travels in s.lastListMt.
  */
-import {
-  ALLOC_CMA,
-  ALLOC_HARDER,
-  ALLOC_NOFRAGMENT,
-  MIGRATE_CMA,
-  MIGRATE_HIGHATOMIC,
-  MIGRATE_MOVABLE,
-  MIGRATE_PCPTYPES,
-  MIGRATE_RECLAIMABLE,
-  MIGRATE_TYPES,
-  MIGRATE_UNMOVABLE,
-} from "@mm/api";
+import * as mmApi from "@mm/api";
 import { ALLOC_KSWAPD } from "./api.js";
 import { addToFreeList, delFromFreeList, modFreepageState, moveFreepagesBlock, moveToFreeList, relabelWithoutMerge, setPageblockMt } from "./free-area.js";
 import { listHead, type NodeState, type Zone } from "./internal/node.js";
 import { wakeupKswapd } from "./kswapd.js";
+
+// Imported constants bound module-locally for the hot path (why: free-area.ts).
+const { ALLOC_CMA, ALLOC_HARDER, ALLOC_NOFRAGMENT, MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_MOVABLE, MIGRATE_PCPTYPES, MIGRATE_RECLAIMABLE, MIGRATE_TYPES, MIGRATE_UNMOVABLE } = mmApi;
 
 /** fallbacks[] (6.1): the order in which other free lists are raided; the rest have none. */
 const FALLBACKS: readonly (readonly number[])[] = [
@@ -41,23 +33,23 @@ export function expand(s: NodeState, zi: number, pfn: number, low: number, high:
   let size = 1 << high;
   while (high > low) {
     high--;
-    size >>>= 1;
+    size >>= 1; // int32 shifts keep pfn arithmetic in small integers (>>> would type it uint32)
     addToFreeList(s, pfn + size, zi, high, mt, false);
   }
 }
 
-/** __rmqueue_smallest(): first block of free_list[mt] at the smallest order that has one. */
+/**
+ * __rmqueue_smallest(): first block of free_list[mt] at the smallest order that has one. The
+ * kernel tests each order's list in turn; freeMask names the first non-empty one directly.
+ */
 export function rmqueueSmallest(s: NodeState, zi: number, order: number, mt: number): number {
-  const next = s.next;
-  for (let o = order; o <= s.maxOrder; o++) {
-    const h = s.listBase + (zi * s.nrOrders + o) * MIGRATE_TYPES + mt;
-    const pfn = next[h];
-    if (pfn === h) continue;
-    delFromFreeList(s, pfn, zi, o);
-    expand(s, zi, pfn, order, o, mt);
-    return pfn;
-  }
-  return -1;
+  const m = s.freeMask[zi * MIGRATE_TYPES + mt] >> order;
+  if (m === 0) return -1;
+  const o = order + 31 - Math.clz32(m & -m);
+  const pfn = s.next[s.listBase + (zi * s.nrOrders + o) * MIGRATE_TYPES + mt];
+  delFromFreeList(s, pfn, zi, o);
+  if (o !== order) expand(s, zi, pfn, order, o, mt);
+  return pfn;
 }
 
 /** can_steal_fallback(). */
@@ -73,8 +65,7 @@ function findSuitableFallback(s: NodeState, zi: number, order: number, mt: numbe
   const fb = FALLBACKS[mt];
   for (let i = 0; i < fb.length; i++) {
     const fmt = fb[i];
-    const h = s.listBase + (zi * s.nrOrders + order) * MIGRATE_TYPES + fmt;
-    if (s.next[h] === h) continue;
+    if (((s.freeMask[zi * MIGRATE_TYPES + fmt] >> order) & 1) === 0) continue; // free_area_empty
     if (canStealFallback(s, order, mt)) s.canSteal = true;
     return fmt;
   }
@@ -199,11 +190,14 @@ function rmqueueBuddy(s: NodeState, z: Zone, order: number, allocFlags: number, 
 export function rmqueue(s: NodeState, z: Zone, order: number, allocFlags: number, mt: number): number {
   let pfn = s.pcp !== null ? s.pcp.rmqueuePcplist(z, order, allocFlags, mt) : -1; // pcp.ts
   if (pfn < 0) pfn = rmqueueBuddy(s, z, order, allocFlags, mt);
-  if (pfn >= 0 && z.boostedFlag) {
-    z.boostedFlag = false;
-    wakeupKswapd(s, 0, z.idx);
-  }
+  if (pfn >= 0 && z.boostedFlag) rmqueueBoosted(s, z);
   return pfn;
+}
+
+/** rmqueue()'s tail: ZONE_BOOSTED_WATERMARK was set by a fallback; clear it and wake kswapd. */
+export function rmqueueBoosted(s: NodeState, z: Zone): void {
+  z.boostedFlag = false;
+  wakeupKswapd(s, 0, z.idx);
 }
 
 /** reserve_highatomic_pageblock(). */

@@ -3,44 +3,25 @@
  * Kernel counterpart: mm/page_alloc.c (__zone_watermark_unusable_free, __zone_watermark_ok,
  * zone_watermark_fast, wmark_pages) of 6.1.
  */
-import {
-  __GFP_ATOMIC,
-  ALLOC_CMA,
-  ALLOC_HARDER,
-  ALLOC_HIGH,
-  ALLOC_NO_WATERMARKS,
-  ALLOC_OOM,
-  type Gfp,
-  MIGRATE_CMA,
-  MIGRATE_HIGHATOMIC,
-  MIGRATE_PCPTYPES,
-  MIGRATE_TYPES,
-  MmError,
-  WMARK_HIGH,
-  WMARK_LOW,
-  WMARK_MIN,
-  WMARK_PROMO,
-} from "@mm/api";
+import { type Gfp, MmError } from "@mm/api";
+import * as mmApi from "@mm/api";
 import { type NodeState, type Zone } from "./internal/node.js";
+
+// Imported constants bound module-locally for the hot path (why: free-area.ts).
+const { __GFP_ATOMIC, ALLOC_CMA, ALLOC_HARDER, ALLOC_HIGH, ALLOC_NO_WATERMARKS, ALLOC_OOM, MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_PCPTYPES, MIGRATE_TYPES, WMARK_HIGH, WMARK_LOW, WMARK_MIN, WMARK_PROMO } = mmApi;
 
 /** ALLOC_WMARK_MASK: the watermark index in alloc_flags. */
 export const ALLOC_WMARK_MASK = ALLOC_NO_WATERMARKS - 1;
 
 /** wmark_pages(zone, i): the watermark plus the current boost. */
 export function wmarkPages(z: Zone, kind: number): number {
-  const b = z.watermarkBoost;
-  switch (kind) {
-    case WMARK_MIN:
-      return z.wmarkMin + b;
-    case WMARK_LOW:
-      return z.wmarkLow + b;
-    case WMARK_HIGH:
-      return z.wmarkHigh + b;
-    case WMARK_PROMO:
-      return z.wmarkPromo + b;
-    default:
-      throw new MmError("EINVAL", `watermark kind ${kind}`);
-  }
+  const w =
+    kind === WMARK_LOW ? z.wmarkLow : kind === WMARK_MIN ? z.wmarkMin : kind === WMARK_HIGH ? z.wmarkHigh : kind === WMARK_PROMO ? z.wmarkPromo : badKind(kind);
+  return w + z.watermarkBoost;
+}
+
+function badKind(kind: number): never {
+  throw new MmError("EINVAL", `watermark kind ${kind}`);
 }
 
 /** __zone_watermark_unusable_free(). */
@@ -51,7 +32,11 @@ export function unusableFree(z: Zone, order: number, allocFlags: number): number
   return unusable;
 }
 
-/** __zone_watermark_ok() (6.1). */
+/**
+ * __zone_watermark_ok() (6.1). The final walk asks, for each order from `order` up, whether a
+ * free list the request may use (the PCP types, CMA with ALLOC_CMA, HighAtomic when harder) is
+ * non-empty; freeMask answers for all orders at once.
+ */
 export function watermarkOk(s: NodeState, z: Zone, order: number, mark: number, highestZoneIdx: number, allocFlags: number, freePages: number): boolean {
   let min = mark;
   const harder = (allocFlags & (ALLOC_HARDER | ALLOC_OOM)) !== 0;
@@ -63,28 +48,29 @@ export function watermarkOk(s: NodeState, z: Zone, order: number, mark: number, 
   }
   if (freePages <= min + z.lowmemReserve[highestZoneIdx]) return false;
   if (order === 0) return true;
-  const base = s.listBase + z.idx * s.nrOrders * MIGRATE_TYPES;
-  const nrFree = s.nrFreeArr;
-  const next = s.next;
-  for (let o = order; o <= s.maxOrder; o++) {
-    if (nrFree[z.idx * s.nrOrders + o] === 0) continue;
-    const h = base + o * MIGRATE_TYPES;
-    for (let mt = 0; mt < MIGRATE_PCPTYPES; mt++) if (next[h + mt] !== h + mt) return true;
-    if (allocFlags & ALLOC_CMA && next[h + MIGRATE_CMA] !== h + MIGRATE_CMA) return true;
-    if (harder && next[h + MIGRATE_HIGHATOMIC] !== h + MIGRATE_HIGHATOMIC) return true;
-  }
-  return false;
+  const mask = s.freeMask;
+  const base = z.idx * MIGRATE_TYPES;
+  let usable = 0;
+  for (let mt = 0; mt < MIGRATE_PCPTYPES; mt++) usable |= mask[base + mt];
+  if (allocFlags & ALLOC_CMA) usable |= mask[base + MIGRATE_CMA];
+  if (harder) usable |= mask[base + MIGRATE_HIGHATOMIC];
+  return usable >> order !== 0;
 }
 
-/** zone_watermark_fast() (6.1). */
+/** zone_watermark_fast() (6.1): the order-0 check against the cached free count first. */
 export function watermarkFast(s: NodeState, z: Zone, order: number, mark: number, highestZoneIdx: number, allocFlags: number, gfp: Gfp): boolean {
   const freePages = z.freePages;
   if (order === 0) {
-    let usable = freePages;
     const reserved = unusableFree(z, 0, allocFlags);
-    usable -= Math.min(usable, reserved);
+    // reserved may over-estimate the high-atomic reserves: usable_free -= min(usable_free, reserved)
+    const usable = reserved < freePages ? freePages - reserved : 0;
     if (usable > mark + z.lowmemReserve[highestZoneIdx]) return true;
   }
+  return watermarkSlow(s, z, order, mark, highestZoneIdx, allocFlags, gfp, freePages);
+}
+
+/** The rest of zone_watermark_fast(): __zone_watermark_ok, and GFP_ATOMIC's boost exemption. */
+function watermarkSlow(s: NodeState, z: Zone, order: number, mark: number, highestZoneIdx: number, allocFlags: number, gfp: Gfp, freePages: number): boolean {
   if (watermarkOk(s, z, order, mark, highestZoneIdx, allocFlags, freePages)) return true;
   // GFP_ATOMIC order-0 ignores the boost when checking the min watermark.
   if (order === 0 && gfp & __GFP_ATOMIC && z.watermarkBoost !== 0 && (allocFlags & ALLOC_WMARK_MASK) === WMARK_MIN)

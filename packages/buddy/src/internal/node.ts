@@ -4,35 +4,19 @@
  * geometry, the knobs and collaborators. Every room of the allocator is a set of free functions
  * over this struct. Kernel counterpart: include/linux/mmzone.h, include/linux/mm_types.h.
  */
-import {
-  type AllocHooks,
-  type Clock,
-  type GfpEra,
-  MAX_NR_ZONES,
-  MAX_PAGE_ORDER,
-  MIGRATE_TYPES,
-  MmError,
-  type Order,
-  PAGEBLOCK_ORDER,
-  PAGES_PER_SECTION,
-  type Pfn,
-  type TaskContext,
-  ZONE_DMA,
-  ZONE_DMA32,
-  ZONE_DMA32_END_PFN,
-  ZONE_DMA_END_PFN,
-  ZONE_MOVABLE,
-  ZONE_NAMES,
-  ZONE_NORMAL,
-} from "@mm/api";
+import { type AllocHooks, type Clock, type GfpEra, MmError, type Order, type Pfn, type TaskContext } from "@mm/api";
+import * as mmApi from "@mm/api";
 import { type BuddyStats, type CpusetInfo, type MachineOptions, noReclaim, type ReclaimPolicy, type ZoneView } from "../api.js";
 import { bytesToPages, findZoneMovablePfn, normalizeRanges, type PfnRange, type ZoneLayout, zoneSpans } from "../layout.js";
 import { RatelimitState, WARN_ALLOC_RATELIMIT } from "../ratelimit.js";
 import { DEFAULT_LOWMEM_RESERVE_RATIO } from "../watermarks.js";
 
+// Imported constants bound module-locally for the hot path (why: free-area.ts).
+const { MAX_NR_ZONES, MAX_PAGE_ORDER, MIGRATE_TYPES, PAGEBLOCK_ORDER, PAGES_PER_SECTION, ZONE_DMA, ZONE_DMA32, ZONE_DMA32_END_PFN, ZONE_DMA_END_PFN, ZONE_MOVABLE, ZONE_NAMES, ZONE_NORMAL } = mmApi;
+
 /** One zone's counters. Fields are public for the engine; read them through ZoneView. */
 export class Zone implements ZoneView {
-  readonly name: string;
+  declare readonly name: string;
   managed = 0;
   cmaPages = 0;
   freePages = 0;
@@ -112,57 +96,70 @@ export type With<K extends keyof AllocHooks> = AllocHooks & Required<Pick<AllocH
  * the rooms. Fields marked internal are not part of the package's API.
  */
 export class NodeState {
+  // Fields set once in the constructor are `declare`d: a plain declaration would make the emitted
+  // class define each as undefined first, so V8 would lose the field's constness and type (the
+  // typed arrays' maps) and re-check them on every page operation.
   // ---- geometry
   /** Largest order (inclusive). */
-  readonly maxOrder: Order;
-  readonly nrOrders: number;
-  readonly pageblockOrder: number;
-  readonly pageblockNrPages: number;
+  declare readonly maxOrder: Order;
+  declare readonly nrOrders: number;
+  declare readonly pageblockOrder: number;
+  declare readonly pageblockNrPages: number;
   /** First and one-past-last usable pfn of the node. */
-  readonly startPfn: Pfn;
-  readonly endPfn: Pfn;
+  declare readonly startPfn: Pfn;
+  declare readonly endPfn: Pfn;
   /** Length of the per-page arrays (endPfn rounded up to a max-order block). */
-  readonly nrPfns: number;
+  declare readonly nrPfns: number;
   /** Usable ranges (present memory). */
-  readonly ranges: readonly PfnRange[];
-  readonly zoneLayout: ZoneLayout;
+  declare readonly ranges: readonly PfnRange[];
+  declare readonly zoneLayout: ZoneLayout;
   readonly nrZones = MAX_NR_ZONES;
   readonly nrMigratetypes = MIGRATE_TYPES;
-  readonly config: { readonly cma: boolean; readonly isolation: boolean };
+  declare readonly config: { readonly cma: boolean; readonly isolation: boolean };
 
   // ---- struct-of-arrays page state, indexed by pfn
   /** PB_* bits. */
-  readonly flags: Uint8Array;
+  declare readonly flags: Uint8Array;
   /** page_ref_count of heads; 0 for free pages and tails. */
-  readonly refcount: Int32Array;
+  declare readonly refcount: Int32Array;
   /** Order of a free, isolated or allocated block head. */
-  readonly order: Uint8Array;
+  declare readonly order: Uint8Array;
   /** Intrusive circular list links; indices >= nrPfns are the free-list heads (sentinels). */
-  readonly next: Int32Array;
-  readonly prev: Int32Array;
+  declare readonly next: Int32Array;
+  declare readonly prev: Int32Array;
   /** Migratetype per pageblock. */
-  readonly pageblockMt: Uint8Array;
+  declare readonly pageblockMt: Uint8Array;
   /**
    * Pageblocks relabelled while a free block covered them, without merging it (unreserve_highatomic_pageblock,
    * a refused isolate-and-putback, setPageblockMigratetype): that block may have an unmerged free
    * buddy, as in the kernel. Cleared when the block leaves the free lists. (Name kept for the API.)
    */
-  readonly pageblockWasHighatomic: Uint8Array;
+  declare readonly pageblockWasHighatomic: Uint8Array;
   /** Section has memory (pfn_valid / online). */
-  readonly sectionOnline: Uint8Array;
+  declare readonly sectionOnline: Uint8Array;
   /** free_area[order].nr_free per zone, indexed zone * nrOrders + order. */
-  readonly nrFreeArr: Int32Array;
+  declare readonly nrFreeArr: Int32Array;
+  /**
+   * @internal Bit o of [zone * MIGRATE_TYPES + mt] is set while free_area[o].free_list[mt] of the
+   * zone is non-empty. The kernel walks the orders testing free_area_empty(); this answers the
+   * same question for all orders at once, so __rmqueue_smallest, __zone_watermark_ok and
+   * find_suitable_fallback pick the same list in O(1). maxOrder <= 30 keeps bit 31 clear, so the
+   * readers shift with `>>` and `m & -m` stays int32 (with `>>>` V8 types the result uint32, `-m`
+   * becomes a double negation and the order and pfn arithmetic after it runs on doubles: DoubleToI
+   * calls in the optimized code).
+   */
+  declare readonly freeMask: Int32Array;
 
   /** Zones by kernel index (DMA, DMA32, Normal, Movable, Device); unpopulated ones are empty. */
-  readonly zones: readonly Zone[];
+  declare readonly zones: readonly Zone[];
   /** @internal pfn boundaries of DMA and DMA32 (0 for a single-zone layout). */
-  readonly zoneB0: number;
+  declare readonly zoneB0: number;
   /** @internal */
-  readonly zoneB1: number;
+  declare readonly zoneB1: number;
   /** @internal zone_movable_pfn: first pfn of ZONE_MOVABLE (above every pfn when it has none). */
-  readonly zoneB2: number;
+  declare readonly zoneB2: number;
   /** @internal index of the first list head in `next`/`prev` (= nrPfns). */
-  readonly listBase: number;
+  declare readonly listBase: number;
   /** @internal managed zones in zonelist order (highest index first); set by boot. */
   zonelist: Zone[] = [];
 
@@ -171,21 +168,21 @@ export class NodeState {
   /** @internal pages_min of the last __setup_per_zone_wmarks (-1: never). */
   wmarkBasisPagesMin = -1;
   userMinFreeKbytes = -1;
-  watermarkScaleFactor: number;
-  watermarkBoostFactor: number;
-  readonly lowmemReserveRatio: readonly number[];
+  declare watermarkScaleFactor: number;
+  declare watermarkBoostFactor: number;
+  declare readonly lowmemReserveRatio: readonly number[];
   thpEnabled = false;
   khugepagedRunning = false;
 
   // ---- collaborators (internal)
-  /** @internal */ readonly clock: Clock;
-  /** @internal */ readonly tasks: TaskContext | undefined;
-  /** @internal */ readonly log: (line: string) => void;
-  /** @internal */ readonly reclaim: ReclaimPolicy;
-  /** @internal */ readonly nopageRs: RatelimitState;
-  /** @internal */ readonly cpuset: CpusetInfo | null;
-  /** @internal */ readonly gfpEra: GfpEra;
-  /** @internal */ readonly maxSlowpathRetries: number;
+  /** @internal */ declare readonly clock: Clock;
+  /** @internal */ declare readonly tasks: TaskContext | undefined;
+  /** @internal */ declare readonly log: (line: string) => void;
+  /** @internal */ declare readonly reclaim: ReclaimPolicy;
+  /** @internal */ declare readonly nopageRs: RatelimitState;
+  /** @internal */ declare readonly cpuset: CpusetInfo | null;
+  /** @internal */ declare readonly gfpEra: GfpEra;
+  /** @internal */ declare readonly maxSlowpathRetries: number;
 
   // ---- hooks: one array per method, called in plain loops. Copy-on-write: (un)subscribing
   // replaces the array, so a loop that is walking the old one (a hook that unsubscribes itself
@@ -275,6 +272,7 @@ export class NodeState {
     this.pageblockWasHighatomic = new Uint8Array(n >>> this.pageblockOrder);
     this.sectionOnline = new Uint8Array(Math.ceil(n / PAGES_PER_SECTION));
     this.nrFreeArr = new Int32Array(MAX_NR_ZONES * this.nrOrders);
+    this.freeMask = new Int32Array(MAX_NR_ZONES * MIGRATE_TYPES);
 
     const movablecore = opts.movablecore ?? 0;
     if (!(Number.isSafeInteger(movablecore) && movablecore >= 0)) throw new MmError("BAD_CONFIG", `movablecore ${movablecore}`);
