@@ -57,6 +57,7 @@ import {
   totalramPages,
 } from "./wmark-setup.js";
 import { watermarkOk, wmarkPages } from "./zone-wmark.js";
+import { disposePageArrays } from "./internal/page-arrays.js";
 
 /**
  * A machine: one node of memory managed by the buddy allocator. Create it with createMachine().
@@ -580,6 +581,12 @@ export class BuddyMachine extends NodeState implements PageSource, ReportableFre
     if (f & PB_MOVABLE && f & (PB_ALLOC | PB_TAIL)) out |= 1 << PG_lru;
     if (f & PB_REPORTED) out |= 1 << PG_reported_alias;
     return out >>> 0;
+  }
+
+  /** Done: the page arrays go to the next createMachine() of this size on this thread, not the GC
+   * (sweeps boot thousands). Don't use it afterwards: its arrays are empty, never another machine's. */
+  dispose(): void {
+    disposePageArrays(this);
   }
 }
 

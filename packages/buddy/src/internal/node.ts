@@ -9,6 +9,7 @@ import * as mmApi from "@mm/api";
 import { type BuddyStats, type CpusetInfo, type MachineOptions, noReclaim, type ReclaimPolicy, type ZoneView } from "../api.js";
 import { bytesToPages, findZoneMovablePfn, normalizeRanges, type PfnRange, type ZoneLayout, zoneSpans } from "../layout.js";
 import { RatelimitState, WARN_ALLOC_RATELIMIT } from "../ratelimit.js";
+import { takePageArrays } from "./page-arrays.js";
 import { DEFAULT_LOWMEM_RESERVE_RATIO } from "../watermarks.js";
 
 // Imported constants bound module-locally for the hot path (why: free-area.ts).
@@ -255,15 +256,16 @@ export class NodeState {
     this.config = opts.config ?? { cma: opts.cma !== undefined, isolation: true };
     if (opts.cma !== undefined && !this.config.cma) throw new MmError("BAD_CONFIG", "a CMA area needs config.cma");
 
-    // Per-page arrays. Fresh typed arrays are zeroed: flags 0 and refcount 0 is "free tail".
+    // Per-page arrays, zeroed (fresh, or a disposed machine's refilled): flags 0 and refcount 0 is "free tail".
     const n = this.nrPfns;
-    this.flags = new Uint8Array(n);
-    this.refcount = new Int32Array(n);
-    this.order = new Uint8Array(n);
     const nrLists = MAX_NR_ZONES * this.nrOrders * MIGRATE_TYPES;
+    const pa = takePageArrays(n, n + nrLists);
+    this.flags = pa.flags;
+    this.refcount = pa.refcount;
+    this.order = pa.order;
     this.listBase = n;
-    this.next = new Int32Array(n + nrLists);
-    this.prev = new Int32Array(n + nrLists);
+    this.next = pa.next;
+    this.prev = pa.prev;
     for (let s = n; s < n + nrLists; s++) {
       this.next[s] = s;
       this.prev[s] = s;

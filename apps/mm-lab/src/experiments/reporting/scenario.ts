@@ -582,5 +582,7 @@ export function runScenario(cfg: ScenarioConfig, seed: number, onEvent?: (rig: S
     hostReturnedEndMiB: mib(balloon.discardedPages),
     windowMs: (endNs - exitNs) / MS,
   };
+  guest.cache.release();
+  guest.machine.dispose();
   return { config: cfg, seed, metrics, oomLog, series };
 }
