@@ -41,7 +41,8 @@ describe("report from a results store", () => {
     const r = await cliMain("sweep", ...AB, "--db", db, "--json", "--metrics", Object.keys(experimentByName("reporting-ab").metrics).join(","));
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
-    sweepJson = r.out.trim().split("\n").map((l) => JSON.parse(l) as CellLine);
+    // cell lines, then the sweep's provenance line ({"mmLab": …})
+    sweepJson = r.out.trim().split("\n").map((l) => JSON.parse(l) as CellLine).filter((l) => l.cell !== undefined);
     const d = await storeReportData(db);
     expect(d.experiment).toBe("reporting-ab");
     expect(d.axes).toEqual(["startDelayRatio", "device"]);
