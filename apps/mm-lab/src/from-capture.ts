@@ -17,6 +17,7 @@ import { resolve } from "node:path";
 import { MmError } from "@mm/api";
 import type { BuddyMachine } from "@mm/buddy";
 import { importCapture, readCaptureDir, type ImportedCapture, type MachineWiring } from "@mm/capture";
+import type { ReplayRecord } from "./experiments/page-owner-replay.js";
 import { flagOf, type ParamSpace, type TextParam } from "./params.js";
 
 /** The `from` parameter: every experiment declares it as `from: FROM_PARAM`. */
@@ -29,17 +30,8 @@ export const FROM_PARAM: TextParam = {
   why: "none: the experiment's own synthetic machine; a capture is a user's real one",
 };
 
-/** One allocation of the dump as a replay: the fields page-owner's ReplayRecord has. */
-export interface CapturedAllocation {
-  readonly order: number;
-  readonly gfp: number;
-  readonly pid: number;
-  readonly tgid: number;
-  readonly comm: string;
-  readonly tsNs: number;
-  /** Innermost first, as printed. */
-  readonly frames: readonly string[];
-}
+/** One allocation of the dump as a replay: page-owner's ReplayRecord. */
+export type CapturedAllocation = ReplayRecord;
 
 /** An imported capture, as the experiments use it. */
 export interface FromCapture {

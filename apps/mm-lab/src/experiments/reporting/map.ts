@@ -221,18 +221,33 @@ export function mapJobs(c: MapConfig): { points: MapPoint[]; jobs: MapJob[] } {
 
 /** Fold per-run metrics (in job order) into cells. */
 export function foldMap(c: MapConfig, points: readonly MapPoint[], jobs: readonly MapJob[], metrics: readonly RunMetrics[]): MapCell[] {
-  const cells: MapCell[] = [];
+  return foldRuns(points, c.policies, c.seeds, jobs, metrics, summarizeCell);
+}
+
+/**
+ * Fold per-run metrics, in job order (point, then policy, then seed), into one cell per
+ * (point, policy): the main map's and the shrink sub-map's layout.
+ */
+export function foldRuns<P, C>(
+  points: readonly P[],
+  policies: readonly string[],
+  seedsPerCell: number,
+  jobs: readonly MapJob[],
+  metrics: readonly RunMetrics[],
+  summarize: (policy: string, point: P, config: ScenarioConfig, seeds: readonly number[], runs: readonly RunMetrics[]) => C,
+): C[] {
+  const cells: C[] = [];
   let j = 0;
   for (const p of points) {
-    for (const pol of c.policies) {
+    for (const pol of policies) {
       const runs: RunMetrics[] = [];
       const seeds: number[] = [];
       const config = jobs[j].config;
-      for (let s = 0; s < c.seeds; s++, j++) {
+      for (let s = 0; s < seedsPerCell; s++, j++) {
         runs.push(metrics[j]);
         seeds.push(jobs[j].seed);
       }
-      cells.push(summarizeCell(pol, p, config, seeds, runs));
+      cells.push(summarize(pol, p, config, seeds, runs));
     }
   }
   return cells;

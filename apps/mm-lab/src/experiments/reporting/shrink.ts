@@ -8,8 +8,7 @@
  * (report calls, sg entries, worker CPU) and isolates (peak, headroom above low).
  */
 import { MmError } from "@mm/api";
-import { type Interval, type MapJob, meanInterval, wilson } from "./map.js";
-import { MAP_CENTRE } from "./map.js";
+import { foldRuns, type Interval, MAP_CENTRE, type MapJob, meanInterval, wilson } from "./map.js";
 import { poolAvailable, poolSize, runPooled } from "./pool.js";
 import { checkScenarioConfig, runScenario, type RunMetrics, type ScenarioConfig } from "./scenario.js";
 
@@ -127,20 +126,7 @@ function summarize(policy: string, point: ShrinkPoint, config: ScenarioConfig, s
 }
 
 function fold(c: ShrinkConfig, points: readonly ShrinkPoint[], jobs: readonly MapJob[], metrics: readonly RunMetrics[]): ShrinkCell[] {
-  const cells: ShrinkCell[] = [];
-  let j = 0;
-  for (const p of points)
-    for (const pol of c.policies) {
-      const runs: RunMetrics[] = [];
-      const seeds: number[] = [];
-      const config = jobs[j].config;
-      for (let s = 0; s < c.seeds; s++, j++) {
-        runs.push(metrics[j]);
-        seeds.push(jobs[j].seed);
-      }
-      cells.push(summarize(pol, p, config, seeds, runs));
-    }
-  return cells;
+  return foldRuns(points, c.policies, c.seeds, jobs, metrics, summarize);
 }
 
 /** Run the sub-map (worker threads from the built code, else this thread); same cells either way. */
