@@ -37,30 +37,16 @@ class FreeStack {
   }
 }
 
-/** The allocation side of page_owner records. */
-export class AllocRecords {
+/**
+ * What both tables share: per-record page counts, the high-water mark and the free list. A record
+ * is taken with the number of pages that point at it and reused once none does.
+ */
+abstract class RecordTable {
   /** Pages pointing at each record (record 0: unused). */
   refs = new Uint32Array(INITIAL);
-  handle = new Uint32Array(INITIAL);
-  gfp = new Uint32Array(INITIAL);
-  /** last_migrate_reason, -1 for none. */
-  reason = new Int8Array(INITIAL);
-  pid = new Int32Array(INITIAL);
-  tgid = new Int32Array(INITIAL);
-  ts = new Float64Array(INITIAL);
-  /** Interned comm id. */
-  comm = new Uint32Array(INITIAL);
-  /** Inline storage (v3.19-v4.6): nr_entries and trace_entries[8]; empty under depot storage. */
-  nrEntries: Uint8Array;
-  trace: Uint32Array;
   /** Records handed out so far (the high-water mark, record 0 included). */
   used = 1;
-  private readonly freeList = new FreeStack();
-
-  constructor(readonly inline: boolean) {
-    this.nrEntries = new Uint8Array(inline ? INITIAL : 0);
-    this.trace = new Uint32Array(inline ? INITIAL * 8 : 0);
-  }
+  protected readonly freeList = new FreeStack();
 
   get capacity(): number {
     return this.refs.length;
@@ -82,6 +68,35 @@ export class AllocRecords {
     if (r !== 0 && --this.refs[r] === 0) this.freeList.push(r);
   }
 
+  /** Records on the free list (for the invariant check). */
+  freeRecords(): Uint32Array {
+    return this.freeList.items.subarray(0, this.freeList.length);
+  }
+
+  /** Grow every array of the table to n records. */
+  protected abstract resize(n: number): void;
+}
+
+/** The allocation side of page_owner records. */
+export class AllocRecords extends RecordTable {
+  handle = new Uint32Array(INITIAL);
+  gfp = new Uint32Array(INITIAL);
+  /** last_migrate_reason, -1 for none. */
+  reason = new Int8Array(INITIAL);
+  pid = new Int32Array(INITIAL);
+  tgid = new Int32Array(INITIAL);
+  ts = new Float64Array(INITIAL);
+  /** Interned comm id. */
+  comm = new Uint32Array(INITIAL);
+  /** Inline storage (v3.19-v4.6): nr_entries and trace_entries[8]; empty under depot storage. */
+  nrEntries: Uint8Array;
+  trace: Uint32Array;
+  constructor(readonly inline: boolean) {
+    super();
+    this.nrEntries = new Uint8Array(inline ? INITIAL : 0);
+    this.trace = new Uint32Array(inline ? INITIAL * 8 : 0);
+  }
+
   /** Copy every field of record `from` into `to` (not the page count). */
   copy(from: number, to: number): void {
     this.handle[to] = this.handle[from];
@@ -95,11 +110,6 @@ export class AllocRecords {
       this.nrEntries[to] = this.nrEntries[from];
       this.trace.copyWithin(to * 8, from * 8, from * 8 + 8);
     }
-  }
-
-  /** Records on the free list (for the invariant check). */
-  freeRecords(): Uint32Array {
-    return this.freeList.items.subarray(0, this.freeList.length);
   }
 
   /** Bytes of the table's arrays (for reports). */
@@ -119,7 +129,7 @@ export class AllocRecords {
     );
   }
 
-  private resize(n: number): void {
+  protected resize(n: number): void {
     if (n > 0xffffffff) throw new MmError("NOMEM", "page_owner allocation records exhausted");
     this.refs = grow(this.refs, n);
     this.handle = grow(this.handle, n);
@@ -137,42 +147,17 @@ export class AllocRecords {
 }
 
 /** The free side of page_owner records. */
-export class FreeRecords {
-  refs = new Uint32Array(INITIAL);
+export class FreeRecords extends RecordTable {
   freeHandle = new Uint32Array(INITIAL);
   freeTs = new Float64Array(INITIAL);
   freePid = new Int32Array(INITIAL);
   freeTgid = new Int32Array(INITIAL);
-  used = 1;
-  private readonly freeList = new FreeStack();
-
-  get capacity(): number {
-    return this.refs.length;
-  }
-
-  take(nrPages: number): number {
-    let r = this.freeList.pop();
-    if (r === 0) {
-      if (this.used === this.refs.length) this.resize(this.refs.length * 2);
-      r = this.used++;
-    }
-    this.refs[r] = nrPages;
-    return r;
-  }
-
-  release(r: number): void {
-    if (r !== 0 && --this.refs[r] === 0) this.freeList.push(r);
-  }
 
   copy(from: number, to: number): void {
     this.freeHandle[to] = this.freeHandle[from];
     this.freeTs[to] = this.freeTs[from];
     this.freePid[to] = this.freePid[from];
     this.freeTgid[to] = this.freeTgid[from];
-  }
-
-  freeRecords(): Uint32Array {
-    return this.freeList.items.subarray(0, this.freeList.length);
   }
 
   get byteLength(): number {
@@ -186,7 +171,7 @@ export class FreeRecords {
     );
   }
 
-  private resize(n: number): void {
+  protected resize(n: number): void {
     if (n > 0xffffffff) throw new MmError("NOMEM", "page_owner free records exhausted");
     this.refs = grow(this.refs, n);
     this.freeHandle = grow(this.freeHandle, n);
