@@ -4,15 +4,14 @@
 // present, the C reference built into a temp dir. Each run is its own process (workloads.md §3).
 // Prints per-round ratios (ours / reference ops/s) and their min..median..max.
 //   node bench/anchor/run.mjs [rounds=2]    PERF_ANCHOR_DIR=... to point at the references
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildC, findAnchor } from "./references.mjs";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
-const candidates = [process.env.PERF_ANCHOR_DIR, join(here, "../../../../../shared/perf-anchor"), "/work/shared/perf-anchor"];
-const anchor = candidates.find((d) => d !== undefined && existsSync(join(d, "bench_naive.mjs")));
+const anchor = findAnchor();
 const rounds = Number(process.argv[2] ?? 2);
 const workloads = ["order0", "order0_batch", "mixed"];
 
@@ -24,17 +23,7 @@ if (anchor === undefined) {
   console.log("perf-anchor not found (set PERF_ANCHOR_DIR); skipping the reference comparison");
   process.exit(0);
 }
-function buildC() {
-  try {
-    const bin = join(mkdtempSync(join(tmpdir(), "mm-buddy-anchor-")), "buddy_ref");
-    execFileSync("gcc", ["-O2", "-march=x86-64-v2", "-std=c11", "-o", bin, join(anchor, "buddy_ref.c")], { stdio: "pipe" });
-    return bin;
-  } catch {
-    console.log("gcc not available: comparing against the plain-JS reference only");
-    return null;
-  }
-}
-const cBin = buildC();
+const cBin = buildC(anchor);
 
 function opsPerSec(cmd, args) {
   const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 24 });

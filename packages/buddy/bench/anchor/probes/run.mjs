@@ -6,11 +6,11 @@
 // - lean: @mm/buddy's own steps for order0 / order0_batch written leanly in JS (lean-zone.mjs).
 // Each workload runs in its own process (workloads.md §3). The probe's digests are printed so that
 // the wasm one can be checked against the C reference's (workloads.md §4).
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildC, findAnchor } from "../references.mjs";
 import { WORKLOADS, FULL_ITERS } from "../workloads.mjs";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -41,24 +41,12 @@ if (process.argv[2] === "child") {
 }
 
 const rounds = Number(process.argv[2] ?? 3);
-const anchor = [process.env.PERF_ANCHOR_DIR, join(here, "../../../../../../shared/perf-anchor"), "/work/shared/perf-anchor"].find(
-  (d) => d !== undefined && existsSync(join(d, "bench_naive.mjs")),
-);
+const anchor = findAnchor();
 if (anchor === undefined) {
   console.log("perf-anchor not found (set PERF_ANCHOR_DIR); skipping the probes");
   process.exit(0);
 }
-function buildC() {
-  try {
-    const bin = join(mkdtempSync(join(tmpdir(), "mm-buddy-probe-")), "buddy_ref");
-    execFileSync("gcc", ["-O2", "-march=x86-64-v2", "-std=c11", "-o", bin, join(anchor, "buddy_ref.c")], { stdio: "pipe" });
-    return bin;
-  } catch {
-    console.log("gcc not available: no C column");
-    return null;
-  }
-}
-const cBin = buildC();
+const cBin = buildC(anchor);
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { encoding: "utf8" });
   const m = /^\S+ (\d+) ops\/s(?: digest (\w+))?/m.exec(r.stdout);
